@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Everything a server reads from its environment, read once and validated at start-up.
+ * A bad value stops the process with a message that names the variable.
+ */
+export interface Config {
+  /** `NODE_ENV=production`: no generated secrets, no localhost defaults. */
+  production: boolean;
+  /** HMAC key for `requestState` (>= 32 bytes); every instance of a deployment must share it. */
+  requestStateKey: Uint8Array;
+  /** Hostnames accepted in `Host`; `['*']` accepts any. */
+  allowedHosts: string[];
+  /** Hostnames accepted in `Origin` (a request without `Origin` is not a browser and passes). */
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  /** How long SIGTERM may take before the process exits anyway. */
+  shutdownDeadlineMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOCALHOST = ['localhost', '127.0.0.1', '[::1]'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const allowedHosts = list(env, 'MCP_ALLOWED_HOSTS') ?? (production ? undefined : LOCALHOST);
+  if (!allowedHosts) {
+    throw new ConfigError('MCP_ALLOWED_HOSTS is required in production: the hostnames clients use to reach this server (or * for any)');
+  }
+  return {
+    production,
+    requestStateKey: requestStateKey(env, production),
+    allowedHosts,
+    allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS') ?? allowedHosts,
+    maxBodyBytes: integer(env, 'MCP_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    shutdownDeadlineMs: integer(env, 'MCP_SHUTDOWN_DEADLINE_MS', 25_000, 0, 120_000),
+  };
+}
+
+function requestStateKey(env: NodeJS.ProcessEnv, production: boolean): Uint8Array {
+  const encoded = env.MCP_REQUEST_STATE_KEY;
+  if (!encoded) {
+    if (production) throw new ConfigError('MCP_REQUEST_STATE_KEY is required in production: base64 of at least 32 random bytes, shared by every instance');
+    // Local dev only: one process signs and verifies its own state.
+    return randomBytes(32);
+  }
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length < 32) throw new ConfigError(`MCP_REQUEST_STATE_KEY must decode to at least 32 bytes, got ${key.length}`);
+  return key;
+}
+
+function list(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const items = env[name]?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+
+import type { Config } from '../config';
+import type { Instance } from '../instance';
+import { hostAndOriginGuard } from './guards';
+import { JsonRpcCode, sendJsonRpcError } from './json-rpc-error';
+import { jsonLogger, requestLog, type Logger } from './request-log';
+
+export interface McpAppOptions {
+  config: Config;
+  instance: Instance;
+  /** Serves `/mcp` for every verb; the body arrives parsed as `req.body` when it was JSON. */
+  mcp: RequestHandler;
+  log?: Logger;
+}
+
+/**
+ * The HTTP shell every Node server here shares: `/health`, a log line per request,
+ * Host/Origin checks, a body limit, and JSON-RPC errors for anything malformed.
+ * Authentication, when it comes, goes between the guard and `mcp`.
+ */
+export function createMcpApp({ config, instance, mcp, log = jsonLogger }: McpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLog(instance, log));
+
+  // Load balancers probe by IP, so the Host check must not apply here.
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', instance: instance.id, version: instance.version });
+  });
+
+  app.all(
+    '/mcp',
+    hostAndOriginGuard(config),
+    express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] }),
+    mcp,
+  );
+
+  app.use((_req: Request, res: Response) => sendJsonRpcError(res, 404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));
+  app.use(bodyErrors(config, log));
+  return app;
+}
+
+interface HttpError extends Error {
+  type?: string;
+  status?: number;
+}
+
+function bodyErrors(config: Config, log: Logger) {
+  // Express recognises an error handler by its four parameters.
+  return (err: HttpError, _req: Request, res: Response, _next: NextFunction): void => {
+    switch (err.type) {
+      case 'entity.parse.failed':
+        return sendJsonRpcError(res, 400, JsonRpcCode.ParseError, 'Parse error: the body is not valid JSON');
+      case 'entity.too.large':
+        return sendJsonRpcError(res, 413, JsonRpcCode.InvalidRequest, `Request body larger than ${config.maxBodyBytes} bytes`);
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return sendJsonRpcError(res, 415, JsonRpcCode.InvalidRequest, `Unsupported body encoding: ${err.message}`);
+      case 'request.aborted':
+        return; // the client went away; there is nobody to answer
+    }
+    if (err.status && err.status >= 400 && err.status < 500) {
+      return sendJsonRpcError(res, err.status, JsonRpcCode.InvalidRequest, err.message);
+    }
+    log({ msg: 'unhandled error', level: 'error', error: err.name, detail: err.message });
+    sendJsonRpcError(res, 500, JsonRpcCode.InternalError, 'Internal error');
+  };
+}

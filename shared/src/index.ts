@@ -1,0 +1,13 @@
+export { ConfigError, loadConfig, type Config } from './config';
+export { detectInstance, type Instance } from './instance';
+export { createServerFactory, type Era, type ServerOptions } from './server';
+export { COUNTDOWN_LIMITS } from './tools/countdown';
+export { NO_INPUT_CHANNEL } from './tools/confirm-action';
+export { COUNTER_URI, type SessionCounter } from './tools/counter';
+export { INSTANCE_URI } from './tools/instance-resource';
+export { createMcpApp, type McpAppOptions } from './http/app';
+export { hostAndOriginGuard } from './http/guards';
+export { JsonRpcCode, jsonRpcErrorBody, sendJsonRpcError } from './http/json-rpc-error';
+export { eraOf, jsonLogger, MODERN_PROTOCOL_VERSION, requestLog, type Logger, type LogLine } from './http/request-log';
+export { exitOnSignals, serve, type ServeOptions, type Serving } from './http/serve';
+export { expressMcpHandler } from './http/node-handler';

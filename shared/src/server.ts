@@ -1,0 +1,55 @@
+import type { McpServerFactory, RequestStateCodec } from '@modelcontextprotocol/server';
+import { McpServer, createRequestStateCodec } from '@modelcontextprotocol/server';
+
+import type { Config } from './config';
+import type { Instance } from './instance';
+import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
+import { registerCountdown } from './tools/countdown';
+import { registerCounter, type SessionCounter } from './tools/counter';
+import { registerEcho } from './tools/echo';
+import { registerInstanceResource } from './tools/instance-resource';
+import { registerPing } from './tools/ping';
+import { registerPrompt } from './tools/prompt';
+
+export type Era = 'legacy' | 'modern';
+
+export interface ServerOptions {
+  instance: Instance;
+  config: Pick<Config, 'requestStateKey'>;
+  /** Present only where the deployment has sessions: the session-scoped counter lives here. */
+  counter?: SessionCounter;
+}
+
+/** What every tool registration receives: fixed per deployment, except the era. */
+export interface ToolContext {
+  era: Era;
+  instance: Instance;
+  confirmCodec: RequestStateCodec<ConfirmState>;
+  counter?: SessionCounter;
+}
+
+/**
+ * Returns the one server factory all three samples use. It runs on every stateless request,
+ * so everything expensive (the codec, schemas, tool metadata) is built outside it.
+ */
+export function createServerFactory(options: ServerOptions): McpServerFactory {
+  const confirmCodec = createRequestStateCodec<ConfirmState>({ key: options.config.requestStateKey, ttlSeconds: 600 });
+  const serverOptions = {
+    capabilities: { tools: {}, resources: options.counter ? { subscribe: true } : {}, prompts: {}, logging: {} },
+    requestState: { verify: confirmCodec.verify },
+  };
+  const info = { name: 'mcp-on-aws', version: options.instance.version };
+
+  return ({ era }) => {
+    const server = new McpServer(info, serverOptions);
+    const ctx: ToolContext = { era, instance: options.instance, confirmCodec, counter: options.counter };
+    registerPing(server, ctx);
+    registerEcho(server);
+    registerCountdown(server);
+    registerConfirmAction(server, ctx);
+    registerInstanceResource(server, ctx);
+    registerPrompt(server);
+    if (ctx.counter) registerCounter(server, ctx.counter);
+    return server;
+  };
+}

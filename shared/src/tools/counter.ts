@@ -1,0 +1,45 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+
+/** Per-session state that stickiness protects and a durable store keeps across tasks. */
+export interface SessionCounter {
+  increment(sessionId: string): Promise<number>;
+  read(sessionId: string): Promise<number>;
+}
+
+export const COUNTER_URI = 'session://counter';
+
+const toolConfig = {
+  title: 'Increment counter',
+  description: 'Adds one to a counter that belongs to this MCP session and returns the new value.',
+  annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: false },
+};
+
+const resourceConfig = { title: 'Session counter', description: 'The current value of this session\'s counter.', mimeType: 'application/json' };
+
+/** Registers the counter tool and resource, and 2025-era `resources/subscribe` for the resource. */
+export function registerCounter(server: McpServer, counter: SessionCounter): void {
+  // One server per session, so these are this session's subscriptions.
+  const subscribed = new Set<string>();
+  server.server.setRequestHandler('resources/subscribe', async ({ params }) => {
+    if (params.uri !== COUNTER_URI) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Only ${COUNTER_URI} can be subscribed to`);
+    subscribed.add(params.uri);
+    return {};
+  });
+  server.server.setRequestHandler('resources/unsubscribe', async ({ params }) => {
+    subscribed.delete(params.uri);
+    return {};
+  });
+
+  server.registerTool('increment_counter', toolConfig, async (ctx) => {
+    if (!ctx.sessionId) return { isError: true, content: [{ type: 'text', text: 'increment_counter needs an MCP session' }] };
+    const value = await counter.increment(ctx.sessionId);
+    if (subscribed.has(COUNTER_URI)) await server.server.sendResourceUpdated({ uri: COUNTER_URI });
+    return { content: [{ type: 'text', text: String(value) }], structuredContent: { value } };
+  });
+
+  server.registerResource('session-counter', COUNTER_URI, resourceConfig, async (uri, ctx) => {
+    const value = ctx.sessionId ? await counter.read(ctx.sessionId) : 0;
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ value }) }] };
+  });
+}

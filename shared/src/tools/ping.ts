@@ -1,0 +1,34 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import * as z from 'zod/v4';
+
+import type { ToolContext } from '../server';
+
+const outputSchema = z.object({
+  pong: z.literal(true),
+  instance: z.string().describe('Which task, execution environment or process answered'),
+  platform: z.enum(['ecs', 'lambda', 'local']),
+  era: z.enum(['legacy', 'modern']),
+  sessionId: z.string().optional(),
+  version: z.string(),
+});
+
+const config = {
+  title: 'Ping',
+  description: 'Answers pong with the instance that served the request, the protocol era and the session id, if any.',
+  outputSchema,
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+};
+
+export function registerPing(server: McpServer, { era, instance }: ToolContext): void {
+  server.registerTool('ping', config, async (ctx) => {
+    const result: z.infer<typeof outputSchema> = {
+      pong: true,
+      instance: instance.id,
+      platform: instance.platform,
+      era,
+      ...(ctx.sessionId && { sessionId: ctx.sessionId }),
+      version: instance.version,
+    };
+    return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+  });
+}

@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from '../src';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+
+describe('loadConfig', () => {
+  it('runs locally with nothing set: localhost only, a generated key, safe limits', () => {
+    const config = loadConfig({});
+    expect(config.production).toBe(false);
+    expect(config.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    expect(config.allowedOrigins).toEqual(config.allowedHosts);
+    expect(config.requestStateKey.length).toBe(32);
+    expect(loadConfig({}).requestStateKey).not.toEqual(config.requestStateKey);
+    expect(config.maxBodyBytes).toBe(1_048_576);
+    expect(config.shutdownDeadlineMs).toBe(25_000);
+  });
+
+  it('refuses to start in production without a requestState key, naming the variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', MCP_ALLOWED_HOSTS: 'x.example' })).toThrow(/MCP_REQUEST_STATE_KEY is required/);
+  });
+
+  it('refuses to start in production without an allow-list, naming the variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', MCP_REQUEST_STATE_KEY: key })).toThrow(/MCP_ALLOWED_HOSTS is required/);
+  });
+
+  it('uses the configured key and allow-lists in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', MCP_REQUEST_STATE_KEY: key, MCP_ALLOWED_HOSTS: 'A.example.com, b.example.com', MCP_ALLOWED_ORIGINS: 'app.example.com' });
+    expect(Buffer.from(config.requestStateKey).toString('base64')).toBe(key);
+    expect(config.allowedHosts).toEqual(['a.example.com', 'b.example.com']);
+    expect(config.allowedOrigins).toEqual(['app.example.com']);
+  });
+
+  it.each([
+    [{ MCP_REQUEST_STATE_KEY: Buffer.alloc(16).toString('base64') }, /at least 32 bytes, got 16/],
+    [{ MCP_MAX_BODY_BYTES: 'lots' }, /MCP_MAX_BODY_BYTES must be an integer/],
+    [{ MCP_SHUTDOWN_DEADLINE_MS: '600000' }, /MCP_SHUTDOWN_DEADLINE_MS must be an integer from 0 to 120000/],
+  ])('rejects %j with a ConfigError', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,31 @@
+import { createMcpHandler } from '@modelcontextprotocol/server';
+
+import { createMcpApp, createServerFactory, detectInstance, expressMcpHandler, loadConfig, serve, type LogLine } from '../src';
+import { connect } from './support/clients';
+import { raw } from './support/raw-http';
+
+describe('request log', () => {
+  it('writes one line per request with instance, era, method, session, status and duration, and never the body', async () => {
+    const lines: LogLine[] = [];
+    const config = loadConfig({});
+    const instance = detectInstance({});
+    const mcp = createMcpHandler(createServerFactory({ instance, config }));
+    const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: (l) => lines.push(l) });
+    const server = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs: 1_000, log: () => {} });
+    try {
+      const client = await connect(server.url, 'modern');
+      await client.callTool({ name: 'echo', arguments: { message: 'secret-token-123' } });
+      await client.close();
+      await raw(`${server.url}/mcp`, { headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{oops' });
+      await new Promise((r) => setTimeout(r, 50));
+
+      const call = lines.find((l) => l.method === 'tools/call');
+      expect(call).toMatchObject({ msg: 'request', instance: instance.id, era: 'modern', path: '/mcp', status: 200 });
+      expect(call?.durationMs).toEqual(expect.any(Number));
+      expect(lines.at(-1)).toMatchObject({ era: 'legacy', method: 'POST', status: 400 });
+      expect(JSON.stringify(lines)).not.toContain('secret-token-123');
+    } finally {
+      await server.shutdown();
+    }
+  });
+});

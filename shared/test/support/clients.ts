@@ -1,0 +1,24 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+
+export type ElicitAnswer = { action: 'accept'; content: { confirm: boolean } } | { action: 'decline' } | { action: 'cancel' };
+
+/** A real v2 client: `legacy` speaks 2025 (initialize), `modern` negotiates 2026-07-28 via server/discover. */
+export async function connect(url: string, era: 'legacy' | 'modern', answer?: ElicitAnswer): Promise<Client & { elicitations: string[] }> {
+  const client = Object.assign(
+    new Client({ name: 'mcp-on-aws-test', version: '1.0.0' }, { capabilities: answer ? { elicitation: {} } : {}, versionNegotiation: { mode: era === 'modern' ? 'auto' : 'legacy' } }),
+    { elicitations: [] as string[] },
+  );
+  if (answer) {
+    client.setRequestHandler('elicitation/create', async (request) => {
+      client.elicitations.push(request.params.message);
+      return answer;
+    });
+  }
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  return client;
+}
+
+export function text(result: { content?: unknown }): string {
+  const [first] = (result.content ?? []) as Array<{ type: string; text?: string }>;
+  return first?.text ?? '';
+}
