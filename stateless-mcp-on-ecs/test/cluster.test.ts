@@ -1,0 +1,68 @@
+/**
+ * Three real server processes behind a round-robin balancer, the local shape of the ALB and its
+ * Fargate tasks. Stateless means any instance answers any call, and losing one loses nothing.
+ */
+import { join } from 'node:path';
+
+import { connect, text } from '../../shared/test/support/clients';
+import { haproxyInstalled, startBalancer, type Balancer, type BalancerKind } from '../../shared/test-support/balancer';
+import { startServerProcesses, type ServerProcess } from '../../shared/test-support/processes';
+
+const entry = join(__dirname, '../src/server.ts');
+const kinds: BalancerKind[] = haproxyInstalled() ? ['haproxy', 'node'] : ['node'];
+const eras = ['legacy', 'modern'] as const;
+
+type Client = Awaited<ReturnType<typeof connect>>;
+
+async function pingFrom(client: Client): Promise<string> {
+  const result = await client.callTool({ name: 'ping', arguments: {} });
+  return (result.structuredContent as { instance: string }).instance;
+}
+
+describe.each(kinds)('a stateless cluster behind %s', (kind) => {
+  let servers: ServerProcess[] = [];
+  let balancer: Balancer | undefined;
+  let instances: string[] = [];
+
+  beforeAll(async () => {
+    servers = await startServerProcesses(3, entry, { MCP_SHUTDOWN_DEADLINE_MS: '2000' });
+    balancer = await startBalancer(servers.map((s) => s.url), kind);
+    instances = await Promise.all(servers.map(async (s) => (await (await fetch(`${s.url}/health`)).json()).instance as string));
+  }, 60_000);
+
+  afterAll(async () => {
+    await balancer?.stop();
+    await Promise.all(servers.map((s) => s.stop('SIGKILL')));
+  });
+
+  it.each(eras)('spreads %s-era calls over all three instances, and every call succeeds', async (era) => {
+    const client = await connect(balancer!.url, era);
+    try {
+      const answered: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        answered.push(await pingFrom(client));
+        expect(text(await client.callTool({ name: 'echo', arguments: { message: `call ${i}` } }))).toBe(`call ${i}`);
+      }
+      expect(new Set(answered)).toEqual(new Set(instances));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(eras)('keeps answering %s-era calls when an instance stops mid-run', async (era) => {
+    const client = await connect(balancer!.url, era);
+    const victim = servers.find((s) => s.child.exitCode === null)!;
+    const victimId = instances[servers.indexOf(victim)];
+    try {
+      for (let i = 0; i < 4; i++) await pingFrom(client);
+      expect(await victim.stop('SIGTERM')).toBe(0);
+
+      const after: string[] = [];
+      for (let i = 0; i < 12; i++) after.push(await pingFrom(client));
+      expect(after).not.toContain(victimId);
+      expect(new Set(after).size).toBe(servers.filter((s) => s.child.exitCode === null).length);
+    } finally {
+      await client.close();
+    }
+  });
+});
