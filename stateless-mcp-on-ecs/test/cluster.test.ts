@@ -27,7 +27,7 @@ describe.each(kinds)('a stateless cluster behind %s', (kind) => {
   beforeAll(async () => {
     servers = await startServerProcesses(3, entry, { MCP_SHUTDOWN_DEADLINE_MS: '2000' });
     balancer = await startBalancer(servers.map((s) => s.url), kind);
-    instances = await Promise.all(servers.map(async (s) => (await (await fetch(`${s.url}/health`)).json()).instance as string));
+    instances = await Promise.all(servers.map(async (s) => ((await (await fetch(`${s.url}/health`)).json()) as { instance: string }).instance));
   }, 60_000);
 
   afterAll(async () => {
