@@ -1,0 +1,72 @@
+/**
+ * No Docker engine runs here, so the image is checked in parts: the Dockerfile lints clean and
+ * says what the README promises, the context holds exactly what it copies, and the bundle its
+ * build stage makes starts and serves.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { DockerIgnoreStrategy } from 'aws-cdk-lib';
+
+import { REPO_ROOT, dockerignorePatterns } from '../../shared/infra/image';
+import { startServerProcess } from '../../shared/test-support/processes';
+
+const dockerfile = join(__dirname, '../Dockerfile');
+const text = readFileSync(dockerfile, 'utf8');
+const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
+const stages = lines.filter((l) => /^FROM /i.test(l));
+const runtime = lines.slice(lines.lastIndexOf(stages.at(-1)!));
+
+describe('the Dockerfile', () => {
+  it('passes dockerfilelint with no issue', () => {
+    const bin = join(REPO_ROOT, 'node_modules/.bin/dockerfilelint');
+    const report = JSON.parse(execFileSync(bin, ['-o', 'json', dockerfile], { encoding: 'utf8' }));
+    expect(report.files[0].issues).toEqual([]);
+  });
+
+  it('builds in one stage and runs on a Node 22 image in another', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(stages.at(-1)).toMatch(/^FROM node:22-/);
+  });
+
+  it('runs as a user other than root, with a HEALTHCHECK on /health', () => {
+    const user = runtime.filter((l) => l.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)\b/);
+    expect(runtime.find((l) => l.startsWith('HEALTHCHECK '))).toContain('/health');
+  });
+
+  it('copies only the bundle into the runtime stage, with no node_modules', () => {
+    const copies = runtime.filter((l) => l.startsWith('COPY '));
+    expect(copies).toEqual([expect.stringMatching(/^COPY --from=build .*\/dist\/ \.\/$/)]);
+  });
+
+  it('has every file it copies in the build context, and little else', () => {
+    const ignore = new DockerIgnoreStrategy(REPO_ROOT, dockerignorePatterns(dockerfile));
+    const sources = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const at = (path: string) => join(REPO_ROOT, path);
+    for (const source of sources) expect([source, ignore.ignores(at(source))]).toEqual([source, false]);
+    expect(ignore.ignores(at('shared/src/index.ts'))).toBe(false);
+    for (const out of ['node_modules', '.git', 'cdk.out', 'stateless-mcp-on-ecs/test/cluster.test.ts', 'stateful-mcp-on-ecs/src']) {
+      expect([out, ignore.ignores(at(out))]).toEqual([out, true]);
+    }
+  });
+});
+
+describe('the bundle the build stage makes', () => {
+  it('starts in production mode and answers /health', async () => {
+    execFileSync('npm', ['run', 'build', '--workspace', 'stateless-mcp-on-ecs'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const server = await startServerProcess(join(__dirname, '../dist/server.js'), {
+      NODE_ENV: 'production',
+      MCP_ALLOWED_HOSTS: 'localhost',
+      MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    try {
+      const health = await fetch(`${server.url}/health`);
+      expect(health.status).toBe(200);
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  }, 60_000);
+});
