@@ -1,0 +1,94 @@
+/**
+ * The tiny Hono app the Lambda entry serves: the same rules as the shared Express shell
+ * (Host/Origin check, body limit, JSON-RPC errors, one log line per request), written for a
+ * web-standard `Request`, because Express does not run inside a Lambda handler.
+ * Authentication, when it comes, goes between the guard and `mcp` (see `authorize` below).
+ */
+import { hostAndOriginProblem, JsonRpcCode, jsonRpcErrorBody, requestLine, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import { Hono, type MiddlewareHandler } from 'hono';
+
+export interface LambdaAppOptions {
+  config: Config;
+  instance: Instance;
+  mcp: Pick<McpHttpHandler, 'fetch'>;
+  log: Logger;
+}
+
+/** What hono/aws-lambda hands the app next to the `Request`: the event's request context. */
+type Env = {
+  Bindings: { requestContext?: { stage?: string; http?: unknown } };
+  Variables: { body: unknown };
+};
+
+export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions): Hono<Env> {
+  const app = new Hono<Env>({ getPath: pathWithoutStage });
+  const problem = hostAndOriginProblem(config);
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    log(
+      requestLine(instance, {
+        protocolVersion: c.req.header('mcp-protocol-version'),
+        body: c.get('body'),
+        httpMethod: c.req.method,
+        path: c.req.path,
+        session: c.req.header('mcp-session-id'),
+        status: c.res.status,
+        started,
+      }),
+    );
+  });
+
+  const guard: MiddlewareHandler<Env> = async (c, next) => {
+    const message = problem(c.req.header('host'), c.req.header('origin'));
+    if (message) return jsonRpcError(403, JsonRpcCode.ServerError, message);
+    return next();
+  };
+
+  // The authorizer goes here, between the guard and the body: see the README's "Add authentication".
+  const authorize: MiddlewareHandler<Env> = (_c, next) => next();
+
+  const body: MiddlewareHandler<Env> = async (c, next) => {
+    if (!c.req.raw.body || !isJson(c.req.header('content-type'))) return next(); // the MCP handler answers 405/415 itself
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength > config.maxBodyBytes) return jsonRpcError(413, JsonRpcCode.InvalidRequest, `Request body larger than ${config.maxBodyBytes} bytes`);
+    try {
+      c.set('body', JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
+    } catch {
+      return jsonRpcError(400, JsonRpcCode.ParseError, 'Parse error: the body is not valid UTF-8 JSON');
+    }
+    return next();
+  };
+
+  app.all('/mcp', guard, authorize, body, (c) => {
+    const parsedBody = c.get('body');
+    return parsedBody === undefined ? mcp.fetch(c.req.raw) : mcp.fetch(c.req.raw, { parsedBody });
+  });
+  app.notFound(() => jsonRpcError(404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));
+  app.onError((err) => {
+    log({ msg: 'unhandled error', level: 'error', error: err.name, detail: err.message });
+    return jsonRpcError(500, JsonRpcCode.InternalError, 'Internal error');
+  });
+  return app;
+}
+
+export function jsonRpcError(status: number, code: number, message: string): Response {
+  return new Response(jsonRpcErrorBody(code, message), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType);
+}
+
+/**
+ * An HTTP API (payload 2.0) on a named stage puts the stage in `rawPath` (`/prod/mcp`); a REST API
+ * (payload 1.0) leaves it out of `path`. Strip it, so `/mcp` matches both.
+ */
+function pathWithoutStage(request: Request, options?: { env?: Env['Bindings'] }): string {
+  const path = new URL(request.url).pathname;
+  const context = options?.env?.requestContext;
+  const stage = context?.http ? context.stage : undefined;
+  return stage && stage !== '$default' && path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
+}
