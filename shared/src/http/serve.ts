@@ -80,6 +80,7 @@ async function drain(server: Server, requests: FiniteRequests, deadlineMs: numbe
   server.closeIdleConnections(); // keep-alive sockets that the finished requests left behind
   // Closing transports ends their streams; clients reconnect through the balancer to another task.
   await Promise.race([onShutdown?.(), deadline]);
+  server.closeIdleConnections(); // the sockets of the streams that onShutdown just ended
   if ((await Promise.race([closed, deadline])) === 'deadline') {
     server.closeAllConnections();
     await closed;

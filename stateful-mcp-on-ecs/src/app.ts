@@ -1,0 +1,76 @@
+import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createMcpApp, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
+import type { Express, Request, RequestHandler, Response } from 'express';
+
+import { MemoryCounter, MemoryEventLog } from './memory-stores';
+import type { SessionConfig } from './session-config';
+import { Sessions, type SessionStores } from './sessions';
+import { registerAskModel } from './tools/ask-model';
+
+export interface StatefulServerOptions {
+  config: Config;
+  sessionConfig: SessionConfig;
+  instance: Instance;
+  stores?: SessionStores;
+  log?: Logger;
+}
+
+export interface StatefulServer {
+  app: Express;
+  sessions: Sessions;
+  /** Closes every session's transport and the 2026-era handler's streams: give it to `serve`'s `onShutdown`. */
+  close(): Promise<void>;
+}
+
+/** How long a client refused for capacity should wait before it retries `initialize`. */
+const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * One `/mcp` endpoint, two eras. 2025-era traffic (no `_meta` envelope) lives in sessions
+ * pinned to this process, which is why the load balancer must be sticky. 2026-era traffic has
+ * no session and is served per request, so any instance answers it.
+ */
+export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, stores }: StatefulServerOptions): StatefulServer {
+  stores ??= { events: new MemoryEventLog(sessionConfig.maxEventsPerSession), counter: new MemoryCounter() };
+  const shared = createServerFactory({ instance, config, counter: stores.counter });
+  const factory: McpServerFactory = async (ctx) => {
+    const server = await shared(ctx);
+    if (ctx.era === 'legacy' && 'registerTool' in server) registerAskModel(server);
+    return server;
+  };
+  const sessions = new Sessions(sessionConfig, stores, factory, log);
+  // 2026-era requests have no session, so their server has no counter tool to offer.
+  const modern = createMcpHandler(createServerFactory({ instance, config }), { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
+  const modernNode = toNodeHandler(modern, { maxRequestBodySize: config.maxBodyBytes });
+
+  const legacy = async (req: Request, res: Response): Promise<void> => {
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      if (await sessions.route(sessionId, req, res)) return;
+      // Unknown here: expired, closed, or held by another instance the balancer did not pick.
+      return sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found: start a new session with initialize');
+    }
+    if (req.method === 'POST' && isInitializeRequest(req.body)) {
+      if (sessions.full) {
+        return sendJsonRpcError(res, 503, JsonRpcCode.ServerError, `Too many sessions on this instance (${sessionConfig.maxSessions}); retry later`, { 'retry-after': RETRY_AFTER_SECONDS });
+      }
+      return sessions.start(req, res);
+    }
+    if (req.method === 'POST' || req.method === 'GET' || req.method === 'DELETE') {
+      return sendJsonRpcError(res, 400, JsonRpcCode.ServerError, 'Bad Request: Mcp-Session-Id header is required (only initialize may come without one)');
+    }
+    sendJsonRpcError(res, 405, JsonRpcCode.ServerError, `Method ${req.method} not allowed`, { allow: 'GET, POST, DELETE' });
+  };
+
+  const mcp: RequestHandler = async (req, res) => {
+    // Only a POST can carry the 2026-era envelope; GET and DELETE are 2025-era session verbs.
+    if (req.method === 'POST' && !(await isLegacyRequest(await toWebRequest(req, req.body ?? {}), req.body ?? {}))) {
+      return modernNode(req, res, req.body);
+    }
+    return legacy(req, res);
+  };
+
+  const app = createMcpApp({ config, instance, mcp, log });
+  return { app, sessions, close: async () => void (await Promise.all([sessions.closeAll(), modern.close()])) };
+}

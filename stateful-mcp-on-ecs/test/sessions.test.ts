@@ -1,0 +1,208 @@
+import { COUNTER_URI } from '@mcp-on-aws/shared';
+
+import { raw } from '../../shared/test/support/raw-http';
+import { MemoryCounter, MemoryEventLog } from '../src/memory-stores';
+import { connectSession, startStateful, text, until } from './support/stateful';
+
+type Server = Awaited<ReturnType<typeof startStateful>>;
+
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+
+/** Opens a raw session: initialize + initialized, as a 2025-era client does. */
+async function rawSession(mcp: string): Promise<Record<string, string>> {
+  const init = await raw(mcp, { headers, body: initialize });
+  const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+  await raw(mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  return session;
+}
+
+describe('2025-era sessions on one instance', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startStateful();
+  });
+  afterAll(() => server.shutdown());
+
+  it('gives each initialize its own crypto-random session and keeps state per session', async () => {
+    const a = await connectSession(server.mcp);
+    const b = await connectSession(server.mcp);
+    expect(a.transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.transport.sessionId).not.toBe(b.transport.sessionId);
+    const ping = await a.client.callTool({ name: 'ping', arguments: {} });
+    expect(ping.structuredContent).toMatchObject({ instance: 'solo', era: 'legacy', sessionId: a.transport.sessionId });
+    for (const expected of ['1', '2', '3']) expect(text(await a.client.callTool({ name: 'increment_counter', arguments: {} }))).toBe(expected);
+    expect(text(await b.client.callTool({ name: 'increment_counter', arguments: {} }))).toBe('1');
+    await Promise.all([a.client.close(), b.client.close()]);
+  });
+
+  it('pushes elicitation (confirm_action through the legacy shim) and sampling (ask_model) to the client', async () => {
+    const { client, pushed } = await connectSession(server.mcp);
+    expect(text(await client.callTool({ name: 'confirm_action', arguments: { action: 'rotate keys' } }))).toBe('Done: "rotate keys" was confirmed.');
+    expect(pushed.elicitations).toEqual(['Confirm: rotate keys?']);
+    expect(text(await client.callTool({ name: 'ask_model', arguments: { question: 'meaning of life?' } }))).toBe('test-model: forty-two');
+    expect(pushed.samplings).toEqual(['meaning of life?']);
+    await client.close();
+  });
+
+  it('filters log notifications by the level the session set with logging/setLevel', async () => {
+    const { client, pushed } = await connectSession(server.mcp);
+    await client.setLoggingLevel('debug');
+    await client.callTool({ name: 'ask_model', arguments: { question: 'q' } });
+    expect(pushed.logs.map((l) => l.level)).toEqual(['debug', 'info']);
+    pushed.logs.length = 0;
+    await client.setLoggingLevel('warning');
+    await client.callTool({ name: 'ask_model', arguments: { question: 'q' } });
+    await client.setLoggingLevel('info');
+    await client.callTool({ name: 'ask_model', arguments: { question: 'q' } });
+    expect(pushed.logs.map((l) => l.level)).toEqual(['info']);
+    await client.close();
+  });
+
+  it('sends countdown progress and counter updates to a subscribed session', async () => {
+    const { client, pushed } = await connectSession(server.mcp);
+    const progress: number[] = [];
+    await client.callTool({ name: 'countdown', arguments: { steps: 3, delayMs: 5 } }, { onprogress: (p) => progress.push(p.progress) });
+    expect(progress).toEqual([1, 2, 3]);
+    await client.subscribeResource({ uri: COUNTER_URI });
+    await client.callTool({ name: 'increment_counter', arguments: {} });
+    await client.callTool({ name: 'increment_counter', arguments: {} });
+    await until(() => pushed.updates.length === 2);
+    expect(pushed.updates).toEqual([COUNTER_URI, COUNTER_URI]);
+    await client.close();
+  });
+
+  it('replays the GET stream after Last-Event-ID, and only this session\'s events', async () => {
+    const session = await rawSession(server.mcp);
+    const other = await rawSession(server.mcp);
+    const subscribe = (h: Record<string, string>) => raw(server.mcp, { headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri: COUNTER_URI } }) });
+    const increment = (h: Record<string, string>, id: number) => raw(server.mcp, { headers: h, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'increment_counter', arguments: {} } }) });
+    await Promise.all([subscribe(session), subscribe(other)]);
+
+    // Open the GET stream, receive one event, note its id, and drop the connection.
+    const stream = await fetch(server.mcp, { headers: { ...session, accept: 'text/event-stream' } });
+    const reader = stream.body!.getReader();
+    await increment(session, 2);
+    let first = '';
+    while (!first.includes('resources/updated')) first += new TextDecoder().decode((await reader.read()).value);
+    const lastEventId = /^id: (.+)$/m.exec(first)?.[1];
+    expect(lastEventId).toBeDefined();
+    await reader.cancel();
+
+    await increment(session, 3);
+    await increment(other, 2);
+    await increment(session, 4);
+
+    const replay = new AbortController();
+    const resumed = await fetch(server.mcp, { headers: { ...session, accept: 'text/event-stream', 'last-event-id': lastEventId! }, signal: replay.signal });
+    expect(resumed.status).toBe(200);
+    let events = '';
+    const resumedReader = resumed.body!.getReader();
+    while ((events.match(/resources\/updated/g) ?? []).length < 2) events += new TextDecoder().decode((await resumedReader.read()).value);
+    replay.abort();
+    expect(events.match(/"method":"notifications\/resources\/updated"/g)).toHaveLength(2);
+    expect(events).not.toMatch(/data: \n/); // priming events are not replayed
+  });
+
+  it('refuses an unknown Last-Event-ID with 400, not 500', async () => {
+    const session = await rawSession(server.mcp);
+    const response = await raw(server.mcp, { method: 'GET', headers: { ...session, accept: 'text/event-stream', 'last-event-id': '999999' } });
+    expect(response.status).toBe(400);
+    expect(response.error?.code).toBe(-32000);
+  });
+
+  it('serves 2026-era requests on the same path without a session', async () => {
+    const { client, transport, pushed } = await connectSession(server.mcp, { era: 'modern' });
+    const ping = await client.callTool({ name: 'ping', arguments: {} });
+    expect(ping.structuredContent).toMatchObject({ instance: 'solo', era: 'modern' });
+    expect(transport.sessionId).toBeUndefined();
+    expect(text(await client.callTool({ name: 'confirm_action', arguments: { action: 'x' } }))).toBe('Done: "x" was confirmed.');
+    expect(pushed.elicitations).toEqual(['Confirm: x?']);
+    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('increment_counter');
+    await client.close();
+  });
+
+  it('ends a session on DELETE and forgets its state', async () => {
+    const session = await rawSession(server.mcp);
+    const id = session['mcp-session-id']!;
+    await raw(server.mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'increment_counter', arguments: {} } }) });
+    expect(await server.stateful.sessions.has(id)).toBe(true);
+    expect((await raw(server.mcp, { method: 'DELETE', headers: session })).status).toBe(200);
+    expect(server.stateful.sessions.has(id)).toBe(false);
+    const after = await raw(server.mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    expect(after.status).toBe(404);
+    expect(after.error?.code).toBe(-32001);
+  });
+});
+
+describe('session lifecycle', () => {
+  it('closes idle sessions, but not one holding a GET stream', async () => {
+    const server = await startStateful({ MCP_SESSION_IDLE_MS: '1000' });
+    try {
+      const idle = await rawSession(server.mcp);
+      const listening = await rawSession(server.mcp);
+      const stream = new AbortController();
+      await fetch(server.mcp, { headers: { ...listening, accept: 'text/event-stream' }, signal: stream.signal });
+      expect(server.stateful.sessions.closeIdle(Date.now() + 1_500)).toBe(1);
+      await until(() => server.stateful.sessions.size === 1);
+      const gone = await raw(server.mcp, { headers: idle, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      expect(gone.status).toBe(404);
+      const alive = await raw(server.mcp, { headers: listening, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      expect(alive.status).toBe(200);
+      stream.abort();
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('refuses initialize beyond the per-instance cap with 503, Retry-After and a JSON-RPC error', async () => {
+    const server = await startStateful({ MCP_MAX_SESSIONS: '2' });
+    try {
+      const first = await rawSession(server.mcp);
+      await rawSession(server.mcp);
+      const refused = await raw(server.mcp, { headers, body: initialize });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.error).toEqual({ code: -32000, message: expect.stringContaining('Too many sessions') });
+      // Existing sessions still work, and a freed slot takes a new session.
+      await raw(server.mcp, { method: 'DELETE', headers: first });
+      expect((await raw(server.mcp, { headers, body: initialize })).status).toBe(200);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('keeps memory bounded: a few events per session, and nothing once the session closes', async () => {
+    const stores = { events: new MemoryEventLog(5), counter: new MemoryCounter() };
+    const server = await startStateful({}, 'solo', 2_000, stores);
+    try {
+      const { client, transport } = await connectSession(server.mcp);
+      const id = transport.sessionId!;
+      for (let i = 0; i < 20; i++) await client.callTool({ name: 'increment_counter', arguments: {} });
+      const stored = await Promise.all(Array.from({ length: 100 }, (_, i) => stores.events.streamOf(id, String(i + 1))));
+      expect(stored.filter(Boolean)).toHaveLength(5);
+      expect(await stores.counter.read(id)).toBe(20);
+
+      await transport.terminateSession();
+      await until(() => !server.stateful.sessions.has(id));
+      expect(await stores.counter.read(id)).toBe(0);
+      const left = await Promise.all(Array.from({ length: 100 }, (_, i) => stores.events.streamOf(id, String(i + 1))));
+      expect(left.filter(Boolean)).toHaveLength(0);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('closes every transport on shutdown, well within the deadline', async () => {
+    const server = await startStateful({}, 'solo', 3_000);
+    const clients = await Promise.all([1, 2, 3].map(() => connectSession(server.mcp)));
+    const streams = clients.map(() => new AbortController());
+    await Promise.all(clients.map((c, i) => fetch(server.mcp, { headers: { accept: 'text/event-stream', 'mcp-session-id': c.transport.sessionId!, 'mcp-protocol-version': '2025-11-25' }, signal: streams[i]!.signal })));
+    expect(server.stateful.sessions.size).toBe(3);
+    const started = Date.now();
+    await server.shutdown();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(server.stateful.sessions.size).toBe(0);
+    streams.forEach((s) => s.abort());
+  });
+});

@@ -1,0 +1,60 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { loadConfig, serve, type Serving } from '@mcp-on-aws/shared';
+
+import { createStatefulServer, type StatefulServer } from '../../src/app';
+import { loadSessionConfig } from '../../src/session-config';
+import type { SessionStores } from '../../src/sessions';
+
+export const quiet = () => {};
+
+/** One stateful server in this process on an ephemeral loopback port, named `instanceId`. */
+export async function startStateful(env: NodeJS.ProcessEnv = {}, instanceId = 'solo', deadlineMs = 2_000, stores?: SessionStores): Promise<Serving & { stateful: StatefulServer; mcp: string }> {
+  const config = loadConfig(env);
+  const instance = { id: instanceId, platform: 'local' as const, version: '0.1.0' };
+  const stateful = createStatefulServer({ config, sessionConfig: loadSessionConfig(env), instance, log: quiet, ...(stores && { stores }) });
+  const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: stateful.close, log: quiet });
+  return { ...serving, stateful, mcp: `${serving.url}/mcp` };
+}
+
+export interface PushLog {
+  elicitations: string[];
+  samplings: string[];
+  logs: Array<{ level: string; data: unknown }>;
+  updates: string[];
+}
+
+/** A real v2 client that answers elicitation and sampling pushes and records what arrives. */
+export async function connectSession(mcp: string, options: { era?: 'legacy' | 'modern'; fetch?: typeof fetch } = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport; pushed: PushLog }> {
+  const pushed: PushLog = { elicitations: [], samplings: [], logs: [], updates: [] };
+  const client = new Client(
+    { name: 'stateful-test', version: '1.0.0' },
+    { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: options.era === 'modern' ? 'auto' : 'legacy' } },
+  );
+  client.setRequestHandler('elicitation/create', async (request) => {
+    pushed.elicitations.push(request.params.message);
+    return { action: 'accept', content: { confirm: true } };
+  });
+  client.setRequestHandler('sampling/createMessage', async (request) => {
+    const [message] = request.params.messages;
+    pushed.samplings.push(message?.content && 'text' in message.content ? String(message.content.text) : '');
+    return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'forty-two' } };
+  });
+  client.setNotificationHandler('notifications/message', (n) => void pushed.logs.push({ level: n.params.level, data: n.params.data }));
+  client.setNotificationHandler('notifications/resources/updated', (n) => void pushed.updates.push(n.params.uri));
+  const transport = new StreamableHTTPClientTransport(new URL(mcp), options.fetch ? { fetch: options.fetch } : {});
+  await client.connect(transport);
+  return { client, transport, pushed };
+}
+
+export function text(result: { content?: unknown }): string {
+  const [first] = (result.content ?? []) as Array<{ type: string; text?: string }>;
+  return first?.text ?? '';
+}
+
+export async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
