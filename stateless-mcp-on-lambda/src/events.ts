@@ -52,15 +52,15 @@ export function errorResult(statusCode: number, code: number, message: string): 
 }
 
 /**
- * hono answers an event it cannot turn into a `Request` with plain text ("Invalid request"). The
- * app itself never answers text/plain, so such an answer can only come from there: re-dress it.
+ * hono answers an event it cannot turn into a `Request` with plain text ("Invalid request", or
+ * "Internal Server Error" when the error is not a `TypeError` of this realm). The app itself never
+ * answers text/plain, and that conversion reads nothing but the event, so such an answer is always
+ * the event's fault: re-dress it as a 400.
  */
 export function asJsonRpc(result: LambdaResult): LambdaResult {
   const contentType = result.headers?.['content-type'] ?? result.multiValueHeaders?.['content-type']?.[0];
   if (typeof contentType !== 'string' || !contentType.startsWith('text/plain')) return result;
-  return result.statusCode < 500
-    ? errorResult(result.statusCode, JsonRpcCode.InvalidRequest, `Bad event: ${result.body}`)
-    : errorResult(result.statusCode, JsonRpcCode.InternalError, 'Internal error');
+  return errorResult(400, JsonRpcCode.InvalidRequest, 'Bad event: it does not convert to an HTTP request');
 }
 
 function fail(message: string): Checked {

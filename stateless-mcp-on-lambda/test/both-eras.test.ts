@@ -1,0 +1,118 @@
+import { detectInstance, INSTANCE_URI, loadConfig, NO_INPUT_CHANNEL } from '@mcp-on-aws/shared';
+
+import { connect, text } from '../../shared/test/support/clients';
+import { raw } from '../../shared/test/support/raw-http';
+import { createLambdaHandler } from '../src/handler';
+import { startLocalApi, type LocalApi } from '../src/local';
+
+let api: LocalApi;
+beforeAll(async () => {
+  const handler = createLambdaHandler({ config: loadConfig({}), instance: detectInstance({}), log: () => {} });
+  api = await startLocalApi({ handler });
+});
+afterAll(() => api?.close());
+
+describe.each(['legacy', 'modern'] as const)('a real v2 client through the local API Gateway, %s era', (era) => {
+  it('lists the tools, the resource and the prompt', async () => {
+    const client = await connect(api.url, era);
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['confirm_action', 'countdown', 'echo', 'ping']);
+      expect((await client.listResources()).resources.map((r) => r.uri)).toEqual([INSTANCE_URI]);
+      expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['explain_scaling']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('calls ping and echo', async () => {
+    const client = await connect(api.url, era);
+    try {
+      const pong = await client.callTool({ name: 'ping', arguments: {} });
+      expect(pong.structuredContent).toMatchObject({ pong: true, era, platform: 'local' });
+      expect(pong.structuredContent).not.toHaveProperty('sessionId');
+      expect(text(await client.callTool({ name: 'echo', arguments: { message: 'héllo ✓' } }))).toBe('héllo ✓');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('delivers countdown progress, all of it only when the answer ends (buffered)', async () => {
+    const client = await connect(api.url, era);
+    try {
+      const arrivals: number[] = [];
+      const started = Date.now();
+      const result = await client.callTool({ name: 'countdown', arguments: { steps: 3, delayMs: 150 } }, { onprogress: () => void arrivals.push(Date.now() - started) });
+      const finished = Date.now() - started;
+      expect(text(result)).toBe('Lift-off after 3 steps');
+      expect(arrivals).toHaveLength(3);
+      // Streamed, the first step would arrive at ~150 ms; buffered, every step arrives after all three (450 ms).
+      expect(Math.min(...arrivals)).toBeGreaterThanOrEqual(400);
+      expect(finished - Math.min(...arrivals)).toBeLessThan(100);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('confirm_action on a stateless function', () => {
+  it('completes a human-in-the-loop round trip with a 2026-era client (input_required, signed requestState)', async () => {
+    const client = await connect(api.url, 'modern', { action: 'accept', content: { confirm: true } });
+    try {
+      const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'delete the bucket' } });
+      expect(client.elicitations).toEqual(['Confirm: delete the bucket?']);
+      expect(text(result)).toBe('Done: "delete the bucket" was confirmed.');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports a decline without doing the action', async () => {
+    const client = await connect(api.url, 'modern', { action: 'decline' });
+    try {
+      expect(text(await client.callTool({ name: 'confirm_action', arguments: { action: 'x' } }))).toBe('Not done: "x" was not confirmed (decline).');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('explains to a 2025-era client that it has no channel back to the user', async () => {
+    const client = await connect(api.url, 'legacy', { action: 'accept', content: { confirm: true } });
+    try {
+      const result = await client.callTool({ name: 'confirm_action', arguments: { action: 'x' } });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toBe(NO_INPUT_CHANNEL);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('the local API Gateway edge', () => {
+  it('answers outside the stage and the /mcp resource as API Gateway does', async () => {
+    for (const path of ['/mcp', '/local/other']) {
+      const response = await raw(new URL(path, api.url).href, { method: 'GET' });
+      expect(response.status).toBe(403);
+      expect(JSON.parse(response.text)).toEqual({ message: 'Missing Authentication Token' });
+    }
+  });
+
+  it('hands the client SSE as text and the handler JSON-RPC errors as they are', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const ok = await raw(`${api.url}/mcp`, { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'sse' } } }) });
+    expect(ok.headers['content-type']).toBe('text/event-stream');
+    expect(ok.text).toMatch(/^event: message\ndata: .*"text":"sse"/);
+    const bad = await raw(`${api.url}/mcp`, { headers, body: '{' });
+    expect([bad.status, bad.error?.code]).toEqual([400, -32700]);
+    expect(bad.headers['x-amzn-requestid']).toEqual(expect.any(String));
+  });
+
+  it('answers 504 like API Gateway when the function runs past the integration timeout', async () => {
+    const slow = await startLocalApi({ handler: () => new Promise(() => {}), timeoutMs: 50 });
+    try {
+      const response = await raw(`${slow.url}/mcp`, { body: '{}' });
+      expect([response.status, JSON.parse(response.text)]).toEqual([504, { message: 'Endpoint request timed out' }]);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Real-shaped API Gateway events, after the examples in AWS's "Lambda proxy integrations"
+ * (REST API, payload 1.0) and "HTTP API Lambda integrations" (payload 2.0) pages: REST keeps the
+ * client's header case, duplicates `headers` into `multiValueHeaders`, and leaves the stage out of
+ * `path`; HTTP API lowercases headers, joins repeats with commas, puts cookies in their own array
+ * and keeps a named stage in `rawPath`.
+ */
+import { createLambdaHandler } from '../../src/handler';
+import { loadConfig, detectInstance, type LogLine } from '@mcp-on-aws/shared';
+
+export const HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
+export const ACCEPT = 'application/json, text/event-stream';
+
+export interface HttpRequest {
+  method?: string;
+  path?: string;
+  /** Each header once, in the client's case; repeat a name by giving an array. */
+  headers?: Record<string, string | string[]>;
+  query?: Record<string, string[]>;
+  body?: string | null;
+  base64?: boolean;
+  stage?: string;
+}
+
+export function restEvent({ method = 'POST', path = '/mcp', headers = {}, query, body = null, base64 = false, stage = 'prod' }: HttpRequest = {}) {
+  const multiValueHeaders = Object.fromEntries(Object.entries({ Host: HOST, ...headers }).map(([k, v]) => [k, ([] as string[]).concat(v)]));
+  return {
+    resource: path,
+    path,
+    httpMethod: method,
+    headers: Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v[v.length - 1]!])),
+    multiValueHeaders,
+    queryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]!])) : null,
+    multiValueQueryStringParameters: query ?? null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'a1b2c3d4e5',
+      domainName: HOST,
+      domainPrefix: 'a1b2c3d4e5',
+      extendedRequestId: 'FgHfLHq0joEFxyA=',
+      httpMethod: method,
+      identity: { accessKey: null, accountId: null, caller: null, cognitoIdentityId: null, cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: '198.51.100.7', user: null, userAgent: 'node', userArn: null },
+      path: `/${stage}${path}`,
+      protocol: 'HTTP/1.1',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      requestTime: '23/Nov/2026:19:15:17 +0000',
+      requestTimeEpoch: 1795461317135,
+      resourceId: 'y0ne18',
+      resourcePath: path,
+      stage,
+    },
+    body,
+    isBase64Encoded: base64,
+  };
+}
+
+export function httpApiEvent({ method = 'POST', path = '/mcp', headers = {}, query, body = null, base64 = false, stage = '$default' }: HttpRequest = {}, cookies?: string[]) {
+  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
+  const rawQueryString = query ? Object.entries(query).flatMap(([k, vs]) => vs.map((v) => `${k}=${encodeURIComponent(v)}`)).join('&') : '';
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    ...(cookies && { cookies }),
+    headers: Object.fromEntries(Object.entries({ host: HOST, ...headers }).map(([k, v]) => [k.toLowerCase(), ([] as string[]).concat(v).join(',')])),
+    ...(query && { queryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.join(',')])) }),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'a1b2c3d4e5',
+      domainName: HOST,
+      domainPrefix: 'a1b2c3d4e5',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'node' },
+      requestId: 'JKJaXmPLvHcESHA=',
+      routeKey: '$default',
+      stage,
+      time: '23/Nov/2026:19:15:17 +0000',
+      timeEpoch: 1795461317135,
+    },
+    body,
+    isBase64Encoded: base64,
+  };
+}
+
+/** A handler as the stack configures it (production, the API's hostname), logging into an array. */
+export function lambdaHandler(env: NodeJS.ProcessEnv = {}) {
+  const lines: LogLine[] = [];
+  const config = loadConfig({ NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'), ...env });
+  const handler = createLambdaHandler({ config, instance: detectInstance({ AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]0123456789abcdef' }), log: (line) => void lines.push(line) });
+  return Object.assign(handler, { lines });
+}
+
+export const json = { 'Content-Type': 'application/json', Accept: ACCEPT };
+
+export const modernMeta = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'events-test', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+export function modernHeaders(method: string, name?: string): Record<string, string> {
+  return { ...json, 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': method, ...(name && { 'Mcp-Name': name }) };
+}
+
+export function rpc(method: string, params: Record<string, unknown> = {}, id = 1): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, method, params });
+}
+
+/** The header of a result, whichever map it is in. */
+export function header(result: { headers?: Record<string, string | string[]>; multiValueHeaders?: Record<string, string[]> }, name: string): string | undefined {
+  const value = result.headers?.[name] ?? result.multiValueHeaders?.[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
