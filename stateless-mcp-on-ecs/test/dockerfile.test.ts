@@ -48,6 +48,8 @@ describe('the Dockerfile', () => {
     const at = (path: string) => join(REPO_ROOT, path);
     for (const source of sources) expect([source, ignore.ignores(at(source))]).toEqual([source, false]);
     expect(ignore.ignores(at('shared/src/index.ts'))).toBe(false);
+    // The CDK runs `docker build` in its staged copy of the context, so the Dockerfile must be in it.
+    expect(ignore.ignores(dockerfile)).toBe(false);
     for (const out of ['node_modules', '.git', 'cdk.out', 'stateless-mcp-on-ecs/test/cluster.test.ts', 'stateful-mcp-on-ecs/src']) {
       expect([out, ignore.ignores(at(out))]).toEqual([out, true]);
     }

@@ -1,0 +1,166 @@
+import { Duration, Fn, RemovalPolicy, Validations, type Acknowledgment } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+import { monorepoImage } from './image';
+
+export interface McpFargateServiceProps {
+  /** Absolute path of the sample's Dockerfile; `<Dockerfile>.dockerignore` beside it sets the context. */
+  dockerfile: string;
+  /** Tasks to run when load is low; autoscaling may add up to four times as many. */
+  desiredCount: number;
+  /** SIGTERM to exit: the server drains for this long, and ECS waits a little longer before SIGKILL. */
+  shutdownDeadline: Duration;
+  /** Stateless: any task answers any request. Stateful: the ALB's `AWSALB` cookie, for this long. */
+  stickiness?: Duration;
+  /** With `certificateArn`: HTTPS on this name, HTTP redirected, and the name added to the allow-list. */
+  domainName?: string;
+  certificateArn?: string;
+  /** Extra container environment and secrets (the shared ones are set here). */
+  environment?: Record<string, string>;
+  secrets?: Record<string, ecs.Secret>;
+}
+
+const CONTAINER_PORT = 8080;
+
+/**
+ * The network, load balancer and Fargate service every ECS sample runs on, in the order a request
+ * travels: VPC, ALB and listeners, target group, service, scaling. The sample's stack adds what is
+ * its own (secrets, tables) and reads top to bottom.
+ *
+ * Public subnets with public IPs and no NAT gateway: the tasks need outbound access only to pull
+ * their image and reach AWS APIs, and a NAT gateway per AZ would cost more than the tasks. The
+ * security group admits nothing but the ALB.
+ */
+export class McpFargateService extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly logGroup: logs.LogGroup;
+  /** What a client connects to: `http(s)://<ALB DNS name or domain>/mcp`. */
+  readonly mcpUrl: string;
+
+  constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
+    super(scope, id);
+    const https = Boolean(props.domainName && props.certificateArn);
+    if (Boolean(props.domainName) !== Boolean(props.certificateArn)) {
+      throw new Error('domainName and certificateArn go together: HTTPS needs both');
+    }
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2, // the ALB needs two AZs; more adds cost, not availability, for a sample
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+    });
+    // Rejected traffic only: what a security review needs, at a fraction of the volume.
+    this.vpc.addFlowLog('Rejected', {
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.retainedLogGroup('FlowLogs')),
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: this.vpc,
+      internetFacing: true,
+      idleTimeout: Duration.seconds(60), // > 2 × the SDK's SSE keep-alive (15 s), so a quiet stream is never cut
+      dropInvalidHeaderFields: true,
+    });
+    const listener = https ? this.httpsListeners(props) : this.loadBalancer.addListener('Http', { port: 80, open: true });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.logGroup = this.retainedLogGroup('Logs');
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: 256, // 0.25 vCPU: one Node process, JSON in and out, no I/O in the tools
+      memoryLimitMiB: 512,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+
+    // The Host/Origin allow-list must name what clients type, or the server answers 403 behind its own ALB.
+    const allowedHosts = [this.loadBalancer.loadBalancerDnsName, ...(props.domainName ? [props.domainName] : [])];
+    this.taskDefinition.addContainer('mcp', {
+      image: monorepoImage(props.dockerfile),
+      portMappings: [{ containerPort: CONTAINER_PORT }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'mcp' }),
+      environment: {
+        PORT: String(CONTAINER_PORT),
+        MCP_ALLOWED_HOSTS: Fn.join(',', allowedHosts),
+        MCP_SHUTDOWN_DEADLINE_MS: String(props.shutdownDeadline.toMilliseconds()),
+        ...props.environment,
+      },
+      secrets: props.secrets,
+      stopTimeout: props.shutdownDeadline.plus(Duration.seconds(5)), // the drain, plus time to exit; Fargate allows 120 s at most
+      readonlyRootFilesystem: true,
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount,
+      assignPublicIp: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      minHealthyPercent: 100, // deploy new tasks before stopping old ones: no capacity dip
+      maxHealthyPercent: 200,
+      circuitBreaker: { rollback: true },
+    });
+
+    this.targetGroup = listener.addTargets('Tasks', {
+      port: CONTAINER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service],
+      healthCheck: { path: '/health', interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
+      // The longest request a task serves (countdown: 20 s) finishes within it; the 300 s default only slows deploys.
+      deregistrationDelay: Duration.seconds(30),
+      ...(props.stickiness && { stickinessCookieDuration: props.stickiness }),
+    });
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.desiredCount, maxCapacity: props.desiredCount * 4 });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 }); // headroom for a burst while new tasks start (about a minute)
+    scaling.scaleOnRequestCount('Requests', {
+      targetGroup: this.targetGroup,
+      requestsPerTarget: 6_000, // per minute: 100 req/s per 0.25-vCPU task, well under what one serves, so CPU is not the only signal
+    });
+
+    const base = https ? `https://${props.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`;
+    this.mcpUrl = `${base}/mcp`;
+    this.acknowledgeNagFindings(https);
+  }
+
+  private retainedLogGroup(id: string): logs.LogGroup {
+    return new logs.LogGroup(this, id, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  }
+
+  private httpsListeners(props: McpFargateServiceProps): elbv2.ApplicationListener {
+    this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    return this.loadBalancer.addListener('Https', {
+      port: 443,
+      open: true,
+      certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn!)],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+    });
+  }
+
+  /** Each finding the design accepts, with its reason; anything new still fails synth. */
+  private acknowledgeNagFindings(https: boolean): void {
+    const ack = (scope: Construct, ...rules: Acknowledgment[]) => Validations.of(scope).acknowledge(...rules);
+    ack(this.loadBalancer, {
+      id: 'AwsSolutions-ELB2',
+      reason: 'Access logs need an S3 bucket per deployment; each task writes one JSON log line per request to CloudWatch instead.',
+    });
+    ack(this.loadBalancer, {
+      id: 'AwsSolutions-EC23',
+      reason: `A public MCP endpoint: the ALB accepts ${https ? 'HTTP (redirected) and HTTPS' : 'HTTP'} from anywhere; the tasks accept only the ALB.`,
+    });
+    ack(this.taskDefinition, {
+      id: 'AwsSolutions-ECS2',
+      reason: 'The environment holds only non-secret settings (port, allowed hostnames, shutdown deadline); secrets come from Secrets Manager.',
+    });
+    ack(this.taskDefinition.obtainExecutionRole(), {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; the image pull itself is scoped to the asset repository.',
+    });
+  }
+}
