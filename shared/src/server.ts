@@ -3,6 +3,7 @@ import { McpServer, createRequestStateCodec } from '@modelcontextprotocol/server
 
 import type { Config } from './config';
 import type { Instance } from './instance';
+import { conformanceFixturesRequested, registerConformanceFixtures } from './conformance';
 import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
 import { registerCountdown } from './tools/countdown';
 import { registerCounter, type SessionCounter } from './tools/counter';
@@ -18,6 +19,11 @@ export interface ServerOptions {
   config: Pick<Config, 'requestStateKey'>;
   /** Present only where the deployment has sessions: the session-scoped counter lives here. */
   counter?: SessionCounter;
+  /**
+   * Adds the conformance-suite fixtures (shared/src/conformance). Defaults to MCP_CONFORMANCE_FIXTURES=1,
+   * which only `npm run conformance` sets, so every sample's entry point honours it unchanged.
+   */
+  conformanceFixtures?: boolean;
 }
 
 /** What every tool registration receives: fixed per deployment, except the era. */
@@ -34,8 +40,9 @@ export interface ToolContext {
  */
 export function createServerFactory(options: ServerOptions): McpServerFactory {
   const confirmCodec = createRequestStateCodec<ConfirmState>({ key: options.config.requestStateKey, ttlSeconds: 600 });
+  const fixtures = options.conformanceFixtures ?? conformanceFixturesRequested();
   const serverOptions = {
-    capabilities: { tools: {}, resources: options.counter ? { subscribe: true } : {}, prompts: {}, logging: {} },
+    capabilities: { tools: {}, resources: options.counter || fixtures ? { subscribe: true } : {}, prompts: {}, logging: {} },
     requestState: { verify: confirmCodec.verify },
   };
   const info = { name: 'mcp-on-aws', version: options.instance.version };
@@ -50,6 +57,7 @@ export function createServerFactory(options: ServerOptions): McpServerFactory {
     registerInstanceResource(server, ctx);
     registerPrompt(server);
     if (ctx.counter) registerCounter(server, ctx.counter);
+    if (fixtures) registerConformanceFixtures(server, ctx);
     return server;
   };
 }
