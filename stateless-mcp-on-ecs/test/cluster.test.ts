@@ -2,7 +2,9 @@
  * Three real server processes behind a round-robin balancer, the local shape of the ALB and its
  * Fargate tasks. Stateless means any instance answers any call, and losing one loses nothing.
  */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { connect, text } from '../../shared/test/support/clients';
 import { haproxyInstalled, startBalancer, type Balancer, type BalancerKind } from '../../shared/test-support/balancer';
@@ -47,6 +49,13 @@ describe.each(kinds)('a stateless cluster behind %s', (kind) => {
     } finally {
       await client.close();
     }
+  });
+
+  it('shows the spread with the README\'s ping-many client', async () => {
+    const client = join(__dirname, '../client/ping-many.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', client, `${balancer!.url}/mcp`, '6']);
+    expect(stdout).toContain('legacy 6 calls answered by 3 instance(s)');
+    expect(stdout).toContain('modern 6 calls answered by 3 instance(s)');
   });
 
   it.each(eras)('keeps answering %s-era calls when an instance stops mid-run', async (era) => {
