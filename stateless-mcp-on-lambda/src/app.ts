@@ -2,7 +2,7 @@
  * The tiny Hono app the Lambda entry serves: the same rules as the shared Express shell
  * (Host/Origin check, body limit, JSON-RPC errors, one log line per request), written for a
  * web-standard `Request`, because Express does not run inside a Lambda handler.
- * Authentication, when it comes, goes between the guard and `mcp` (see `authorize` below).
+ * Authentication, when it comes, happens at API Gateway, before the function runs (see the stack).
  */
 import { hostAndOriginProblem, JsonRpcCode, jsonRpcErrorBody, requestLine, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
@@ -47,9 +47,6 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     return next();
   };
 
-  // The authorizer goes here, between the guard and the body: see the README's "Add authentication".
-  const authorize: MiddlewareHandler<Env> = (_c, next) => next();
-
   const body: MiddlewareHandler<Env> = async (c, next) => {
     if (!c.req.raw.body || !isJson(c.req.header('content-type'))) return next(); // the MCP handler answers 405/415 itself
     const bytes = await c.req.arrayBuffer();
@@ -62,7 +59,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     return next();
   };
 
-  app.all('/mcp', guard, authorize, body, (c) => {
+  app.all('/mcp', guard, body, (c) => {
     const parsedBody = c.get('body');
     return parsedBody === undefined ? mcp.fetch(c.req.raw) : mcp.fetch(c.req.raw, { parsedBody });
   });

@@ -1,0 +1,55 @@
+/**
+ * What ships: the handler bundled exactly as the stack bundles it (workerd export condition
+ * included), loaded by a fresh Node process per "execution environment", answering real-shaped
+ * events. Two processes share only the signing key, as two Lambda environments do.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { build } from 'esbuild';
+
+import { esbuildOptions } from '../infra/bundling';
+import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from './support/events';
+
+const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 9).toString('base64') };
+
+describe('the bundle the stack ships', () => {
+  let dir: string;
+  let bundle: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-bundle-'));
+    bundle = join(dir, 'index.js');
+    await build(esbuildOptions(bundle));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const invoke = (events: unknown[]) => {
+    const out = execFileSync(process.execPath, [join(__dirname, '../bench/invoke.cjs'), bundle], { input: JSON.stringify(events), env, encoding: 'utf8' });
+    return JSON.parse(out.trimEnd().split('\n').pop()!);
+  };
+
+  it('contains no Express and no AJV', () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(/\b(?:express|body-parser|iconv|ajv)\b/i.exec(text)?.[0]).toBeUndefined();
+    expect(statSync(bundle).size).toBeLessThan(500 * 1024);
+  });
+
+  it('lists the tools in a fresh process, as SSE text', () => {
+    const [result] = invoke([restEvent({ headers: json, body: rpc('tools/list') })]);
+    expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    expect(result.body).toMatch(/^event: message\ndata: .*"name":"confirm_action"/);
+  });
+
+  it('completes confirm_action across two execution environments that share only the key', () => {
+    const _meta = { ...modernMeta, 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } };
+    const call = (extra: Record<string, unknown> = {}) =>
+      restEvent({ headers: modernHeaders('tools/call', 'confirm_action'), body: rpc('tools/call', { name: 'confirm_action', arguments: { action: 'ship it' }, _meta, ...extra }) });
+    const [asked] = invoke([call()]);
+    const question = JSON.parse(asked.body).result;
+    expect(question.resultType).toBe('input_required');
+    const [done] = invoke([call({ requestState: question.requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } })]);
+    expect(JSON.parse(done.body).result.content).toEqual([{ type: 'text', text: 'Done: "ship it" was confirmed.' }]);
+  });
+});
