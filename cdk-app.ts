@@ -5,8 +5,10 @@
 import { App } from 'aws-cdk-lib';
 
 import { StatelessMcpOnEcs } from './stateless-mcp-on-ecs/infra/stack';
+import { StatelessMcpOnLambda } from './stateless-mcp-on-lambda/infra/stack';
 
 const app = new App();
 new StatelessMcpOnEcs(app, 'StatelessMcpOnEcs');
+new StatelessMcpOnLambda(app, 'StatelessMcpOnLambda');
 
 app.synth();
