@@ -32,6 +32,14 @@ export function startBalancer(backends: string[], kind: BalancerKind = haproxyIn
   return kind === 'haproxy' ? startHaproxy(backends) : startNodeBalancer(backends);
 }
 
+/**
+ * HAProxy on loopback with another config that reads the same variables (LB_BIND, BACKEND_1..3,
+ * LB_CHECK_INTER), e.g. one with cookie stickiness.
+ */
+export function startHaproxyWith(config: string, backends: string[]): Promise<Balancer> {
+  return startHaproxy(backends, config);
+}
+
 /** HAProxy cannot bind port 0, so ask the kernel for a free port and hand it over. */
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -41,12 +49,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function startHaproxy(backends: string[]): Promise<Balancer> {
+async function startHaproxy(backends: string[], config = HAPROXY_ROUND_ROBIN): Promise<Balancer> {
   if (backends.length !== 3) throw new Error('the HAProxy config has three backends');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'haproxy-'));
   const hosts = backends.map((b) => new URL(b).host);
-  const child = spawn('haproxy', ['-db', '-q', '-f', HAPROXY_ROUND_ROBIN], {
+  const child = spawn('haproxy', ['-db', '-q', '-f', config], {
     cwd: dir,
     env: { ...process.env, LB_BIND: `127.0.0.1:${port}`, LB_CHECK_INTER: '200ms', BACKEND_1: hosts[0], BACKEND_2: hosts[1], BACKEND_3: hosts[2] },
     stdio: ['ignore', 'ignore', 'inherit'],

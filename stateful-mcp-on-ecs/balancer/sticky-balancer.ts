@@ -25,6 +25,8 @@ export interface StickyBalancerOptions {
   host?: string;
   /** How often each target's `/health` is probed. */
   healthIntervalMs?: number;
+  /** A probe slower than this fails; two failures in a row mark the target down (the ALB's default threshold is 2). */
+  healthTimeoutMs?: number;
   /** The cookie's lifetime: the target group's stickiness duration (ALB default: 1 day). */
   cookieMaxAgeSeconds?: number;
 }
@@ -40,11 +42,14 @@ interface Target {
   url: string;
   token: string;
   healthy: boolean;
+  failures: number;
 }
 
-export async function startStickyBalancer({ targets: urls, port = 0, host = '127.0.0.1', healthIntervalMs = 1_000, cookieMaxAgeSeconds = 86_400 }: StickyBalancerOptions): Promise<StickyBalancer> {
+const UNHEALTHY_THRESHOLD = 2;
+
+export async function startStickyBalancer({ targets: urls, port = 0, host = '127.0.0.1', healthIntervalMs = 1_000, healthTimeoutMs = 2_000, cookieMaxAgeSeconds = 86_400 }: StickyBalancerOptions): Promise<StickyBalancer> {
   if (urls.length === 0) throw new Error('the balancer needs at least one target');
-  const targets: Target[] = urls.map((url) => ({ url, token: randomBytes(18).toString('base64url'), healthy: true }));
+  const targets: Target[] = urls.map((url) => ({ url, token: randomBytes(18).toString('base64url'), healthy: true, failures: 0 }));
   const byToken = new Map(targets.map((t) => [t.token, t]));
   const proxy = createProxyServer({ xfwd: true });
   const setCookie = new WeakMap<IncomingMessage, string>();
@@ -75,6 +80,7 @@ export async function startStickyBalancer({ targets: urls, port = 0, host = '127
       // once its health check fails. Anything else may have reached it, so it is not retried.
       if (error.code === 'ECONNREFUSED' && !res.headersSent) {
         target.healthy = false;
+        target.failures = UNHEALTHY_THRESHOLD;
         return forward(req, res, body, tried);
       }
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
@@ -88,16 +94,16 @@ export async function startStickyBalancer({ targets: urls, port = 0, host = '127
     req.on('end', () => forward(req, res, Buffer.concat(chunks), new Set()));
   });
 
-  const check = async () => {
-    await Promise.all(
+  let checking: Promise<unknown> | undefined;
+  const check = () =>
+    (checking ??= Promise.all(
       targets.map(async (target) => {
-        target.healthy = await fetch(`${target.url}/health`, { signal: AbortSignal.timeout(Math.max(healthIntervalMs, 200)) }).then(
-          (r) => r.ok,
-          () => false,
-        );
+        const ok = await fetch(`${target.url}/health`, { signal: AbortSignal.timeout(healthTimeoutMs) }).then((r) => r.ok, () => false);
+        target.failures = ok ? 0 : target.failures + 1;
+        // One success brings a target back; a busy one is not dropped for a single slow answer.
+        target.healthy = target.failures < UNHEALTHY_THRESHOLD;
       }),
-    );
-  };
+    ).finally(() => (checking = undefined)));
   await check();
   const timer = setInterval(() => void check(), healthIntervalMs).unref();
 

@@ -83,7 +83,7 @@ describe('the local sticky balancer (ALB lb_cookie stand-in)', () => {
     expect(moved.cookie).not.toBe(cookie);
     expect((await call(`${balancer.url}/x`, moved.cookie)).name).toBe(moved.name);
 
-    await new Promise((r) => setTimeout(r, 300)); // two health-check rounds
+    await new Promise((r) => setTimeout(r, 400)); // a few health-check rounds
     expect(balancer.healthy()).not.toContain(down.url);
     const fresh = await Promise.all([1, 2, 3, 4].map(() => call(`${balancer.url}/x`)));
     expect(fresh.map((r) => r.name)).not.toContain(name);
