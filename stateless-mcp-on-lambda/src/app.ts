@@ -28,17 +28,22 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    log(
-      requestLine(instance, {
-        protocolVersion: c.req.header('mcp-protocol-version'),
-        body: c.get('body'),
-        httpMethod: c.req.method,
-        path: c.req.path,
-        session: c.req.header('mcp-session-id'),
-        status: c.res.status,
-        started,
-      }),
-    );
+    const logLine = () =>
+      log(
+        requestLine(instance, {
+          protocolVersion: c.req.header('mcp-protocol-version'),
+          body: c.get('body'),
+          httpMethod: c.req.method,
+          path: c.req.path,
+          session: c.req.header('mcp-session-id'),
+          status: c.res.status,
+          started,
+        }),
+      );
+    const body = c.res.body;
+    if (!body) return logLine();
+    // An SSE answer is still running when the headers are ready: log when its last byte is read.
+    c.res = new Response(body.pipeThrough(new TransformStream({ flush: logLine })), c.res);
   });
 
   const guard: MiddlewareHandler<Env> = async (c, next) => {

@@ -100,6 +100,12 @@ describe('REST API events (payload 1.0), no port', () => {
     ]);
     expect(JSON.stringify(logged.lines)).not.toContain('secret-ish');
   });
+
+  it('times a streamed answer to its last byte, not to its headers', async () => {
+    const logged = lambdaHandler();
+    await logged(restEvent({ headers: json, body: rpc('tools/call', { name: 'countdown', arguments: { steps: 2, delayMs: 100 } }) }));
+    expect(logged.lines[0]?.durationMs).toBeGreaterThanOrEqual(200);
+  });
 });
 
 describe('HTTP API and Function URL events (payload 2.0), no port', () => {
