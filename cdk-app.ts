@@ -4,11 +4,13 @@
  */
 import { App } from 'aws-cdk-lib';
 
+import { StatefulMcpOnEcs } from './stateful-mcp-on-ecs/infra/stack';
 import { StatelessMcpOnEcs } from './stateless-mcp-on-ecs/infra/stack';
 import { StatelessMcpOnLambda } from './stateless-mcp-on-lambda/infra/stack';
 
 const app = new App();
 new StatelessMcpOnEcs(app, 'StatelessMcpOnEcs');
 new StatelessMcpOnLambda(app, 'StatelessMcpOnLambda');
+new StatefulMcpOnEcs(app, 'StatefulMcpOnEcs');
 
 app.synth();

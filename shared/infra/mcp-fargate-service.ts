@@ -16,6 +16,8 @@ export interface McpFargateServiceProps {
   shutdownDeadline: Duration;
   /** Stateless: any task answers any request. Stateful: the ALB's `AWSALB` cookie, for this long. */
   stickiness?: Duration;
+  /** How long the ALB lets a deregistered task finish its requests before ECS sends SIGTERM; default 30 s. */
+  deregistrationDelay?: Duration;
   /** With `certificateArn`: HTTPS on this name, HTTP redirected, and the name added to the allow-list. */
   domainName?: string;
   certificateArn?: string;
@@ -113,7 +115,7 @@ export class McpFargateService extends Construct {
       targets: [this.service],
       healthCheck: { path: '/health', interval: Duration.seconds(10), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
       // The longest request a task serves (countdown: 20 s) finishes within it; the 300 s default only slows deploys.
-      deregistrationDelay: Duration.seconds(30),
+      deregistrationDelay: props.deregistrationDelay ?? Duration.seconds(30),
       ...(props.stickiness && { stickinessCookieDuration: props.stickiness }),
     });
 

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+import { McpFargateService } from '../../shared/infra/mcp-fargate-service';
+import { RequestStateKey } from '../../shared/infra/request-state-key';
+
+/** Each value falls back to the CDK context of the same name: `npx cdk deploy StatefulMcpOnEcs -c stickinessSeconds=3600`. */
+export interface StatefulMcpOnEcsProps extends StackProps {
+  /** Tasks at rest; default 3, so a lost task costs a third of the sessions, not all of them. */
+  desiredCount?: number;
+  /** How long the `AWSALB` cookie keeps a client on its task after its last request; default 1 day (the ALB's default). */
+  stickinessSeconds?: number;
+  /** HTTPS on a custom domain (context `domainName` and `certificateArn`); plain HTTP without. */
+  domainName?: string;
+  certificateArn?: string;
+}
+
+/** The servers' SSE keep-alive: a comment line this often keeps a quiet GET stream under the ALB's 60 s idle timeout. */
+export const SSE_KEEPALIVE = Duration.seconds(15);
+/** A session with no request and no open stream for this long is closed (never longer than stickiness). */
+const SESSION_IDLE = Duration.minutes(30);
+
+/**
+ * The stateful MCP server on Fargate behind an ALB with `lb_cookie` stickiness. 2025-era sessions
+ * live in their task's memory, so the `AWSALB` cookie must bring each client back to that task;
+ * 2026-era requests carry no session and go to any task. Losing a task (scale-in, deployment,
+ * failure) loses its sessions: clients get 404 and initialize again, on another task.
+ */
+export class StatefulMcpOnEcs extends Stack {
+  readonly mcp: McpFargateService;
+
+  constructor(scope: Construct, id: string, props: StatefulMcpOnEcsProps = {}) {
+    super(scope, id, props);
+    const context = (key: string): string | undefined => this.node.tryGetContext(key) || undefined;
+    const stickiness = Duration.seconds(integer('stickinessSeconds', props.stickinessSeconds ?? context('stickinessSeconds') ?? 86_400, 1, 604_800)); // the ALB allows 1 s to 7 days
+    const sessionIdle = Duration.millis(Math.min(SESSION_IDLE.toMilliseconds(), stickiness.toMilliseconds()));
+    const requestStateKey = new RequestStateKey(this, 'RequestStateKey', 'StatefulMcpOnEcs');
+
+    this.mcp = new McpFargateService(this, 'Mcp', {
+      dockerfile: join(__dirname, '../Dockerfile'),
+      desiredCount: props.desiredCount ?? integer('desiredCount', context('desiredCount') ?? 3, 1, 100),
+      stickiness,
+      // The ALB stops routing a session's requests to a draining task at once (they land elsewhere and
+      // get 404), so this only lets calls in flight finish, one waiting on a human's elicitation answer included.
+      deregistrationDelay: Duration.seconds(60),
+      // After the drain, SIGTERM closes every transport (ending GET streams) in well under a second;
+      // 25 s covers a countdown (20 s at most) still running. stopTimeout is this plus 5 s.
+      shutdownDeadline: Duration.seconds(25),
+      domainName: props.domainName ?? context('domainName'),
+      certificateArn: props.certificateArn ?? context('certificateArn'),
+      environment: {
+        MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
+        MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
+        // 512 MiB task, about 0.25 GB free for sessions; see BENCHMARKS.md for the memory per idle session.
+        MCP_MAX_SESSIONS: '4000',
+      },
+      secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
+    });
+
+    new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; 2025-era clients must keep the AWSALB cookie)' });
+  }
+}
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,83 @@
+/** The StatefulMcpOnEcs template has the properties sessions depend on. */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+
+import { SSE_KEEPALIVE, StatefulMcpOnEcs } from '../infra/stack';
+
+function template(context: Record<string, string> = {}): Template {
+  const app = new App({ context });
+  return Template.fromStack(new StatefulMcpOnEcs(app, 'StatefulMcpOnEcs'));
+}
+
+const attribute = (key: string) => Match.arrayWith([{ Key: key, Value: Match.anyValue() }]);
+function attributeValue(t: Template, type: string, key: string): string {
+  const [resource] = Object.values(t.findResources(type, { Properties: { [type.endsWith('TargetGroup') ? 'TargetGroupAttributes' : 'LoadBalancerAttributes']: attribute(key) } }));
+  const attributes = (resource?.Properties.TargetGroupAttributes ?? resource?.Properties.LoadBalancerAttributes) as Array<{ Key: string; Value: string }>;
+  return attributes.find((a) => a.Key === key)!.Value;
+}
+
+describe('StatefulMcpOnEcs', () => {
+  const t = template();
+
+  it('runs 3 Fargate tasks behind an internet-facing ALB', () => {
+    t.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 3, LaunchType: 'FARGATE' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+  });
+
+  it('sticks clients to a task with the lb_cookie (AWSALB) for 1 day by default, and for the context value', () => {
+    expect(attributeValue(t, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.enabled')).toBe('true');
+    expect(attributeValue(t, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.type')).toBe('lb_cookie');
+    expect(attributeValue(t, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.lb_cookie.duration_seconds')).toBe('86400');
+    const hour = template({ stickinessSeconds: '3600' });
+    expect(attributeValue(hour, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.lb_cookie.duration_seconds')).toBe('3600');
+  });
+
+  it('never keeps a session past its stickiness: the idle timeout follows a shorter cookie', () => {
+    const env = (tt: Template) => JSON.stringify(tt.findResources('AWS::ECS::TaskDefinition'));
+    expect(env(t)).toContain('{"Name":"MCP_SESSION_IDLE_MS","Value":"1800000"}');
+    expect(env(template({ stickinessSeconds: '600' }))).toContain('{"Name":"MCP_SESSION_IDLE_MS","Value":"600000"}');
+  });
+
+  it('keeps the ALB idle timeout above the SSE keep-alive with a margin of at least 2x', () => {
+    const idle = Number(attributeValue(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'idle_timeout.timeout_seconds'));
+    expect(idle).toBeGreaterThanOrEqual(2 * SSE_KEEPALIVE.toSeconds());
+    expect(JSON.stringify(t.findResources('AWS::ECS::TaskDefinition'))).toContain(`{"Name":"MCP_SSE_KEEPALIVE_MS","Value":"${SSE_KEEPALIVE.toMilliseconds()}"}`);
+  });
+
+  it('drains: 60 s deregistration delay, then SIGTERM with a 25 s deadline inside a 30 s stopTimeout', () => {
+    expect(attributeValue(t, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'deregistration_delay.timeout_seconds')).toBe('60');
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ StopTimeout: 30, Environment: Match.arrayWith([{ Name: 'MCP_SHUTDOWN_DEADLINE_MS', Value: '25000' }]) })],
+    });
+  });
+
+  it('health-checks /health and autoscales between 3 and 12 tasks', () => {
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health' });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 12 });
+    t.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
+  });
+
+  it('passes the ALB DNS name as the Host allow-list and the requestState key as a secret', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'MCP_ALLOWED_HOSTS', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^McpAlb'), 'DNSName'] } }]),
+          Secrets: [Match.objectLike({ Name: 'MCP_REQUEST_STATE_KEY' })],
+        }),
+      ],
+    });
+  });
+
+  it('serves plain HTTP by default, and HTTPS with an HTTP redirect when given a domain and certificate', () => {
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    const https = template({ domainName: 'mcp.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' });
+    https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
+    https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
+    expect(JSON.stringify(https.findResources('AWS::ECS::TaskDefinition'))).toContain('mcp.example.com');
+  });
+
+  it('rejects a stickiness outside what the ALB allows', () => {
+    expect(() => template({ stickinessSeconds: '0' })).toThrow(/stickinessSeconds must be an integer from 1 to 604800/);
+    expect(() => template({ stickinessSeconds: '700000' })).toThrow(/stickinessSeconds/);
+  });
+});
