@@ -11,21 +11,19 @@ export const ENTRY = join(__dirname, '../src/handler.ts');
 
 const target = 'node22'; // the oldest Lambda runtime this sample supports; the stack runs a newer one
 const external = ['@aws-sdk/*']; // ships in the runtime; this handler uses none of it
-// The MCP SDK picks its JSON Schema validator by export condition: AJV (290 KB) on Node, the
-// 42 KB @cfworker/json-schema under `workerd`. Lambda needs nothing else that condition changes
-// (it only stubs the stdio transport), and the bundle shrinks by a quarter.
-const conditions = ['workerd'];
+// The SDK's runtime shims, replaced by a lighter choice for Lambda: see src/sdk-shims.ts.
+const alias = { '@modelcontextprotocol/server/_shims': join(__dirname, '../src/sdk-shims.ts') };
 
 export const BUNDLING: BundlingOptions = {
   minify: true,
   sourceMap: true,
   target,
   externalModules: external,
-  esbuildArgs: { '--conditions': conditions.join(',') },
+  esbuildArgs: Object.fromEntries(Object.entries(alias).map(([from, to]) => [`--alias:${from}`, to])),
   forceDockerBundling: false,
 };
 
 /** The same bundle through esbuild's API. */
 export function esbuildOptions(outfile: string): BuildOptions {
-  return { entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', target, external, conditions, minify: true, sourcemap: true, outfile, logLevel: 'silent' };
+  return { entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', target, external, alias, minify: true, sourcemap: true, outfile, logLevel: 'silent' };
 }

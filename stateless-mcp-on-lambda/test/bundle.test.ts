@@ -1,6 +1,6 @@
 /**
- * What ships: the handler bundled exactly as the stack bundles it (workerd export condition
- * included), loaded by a fresh Node process per "execution environment", answering real-shaped
+ * What ships: the handler bundled exactly as the stack bundles it (the SDK's shims replaced by
+ * src/sdk-shims.ts), loaded by a fresh Node process per "execution environment", answering real-shaped
  * events. Two processes share only the signing key, as two Lambda environments do.
  */
 import { execFileSync } from 'node:child_process';
