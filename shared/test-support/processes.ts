@@ -27,10 +27,13 @@ export async function startServerProcess(entry: string, env: NodeJS.ProcessEnv =
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${entry} did not log "listening" within ${timeoutMs} ms`)), timeoutMs);
       void exited.then((code) => reject(new Error(`${entry} exited with ${code} before listening`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      const lines = createInterface({ input: child.stdout! }).on('line', (line) => {
         const parsed = parse(line);
         if (parsed?.msg === 'listening' && typeof parsed.url === 'string') {
           clearTimeout(timer);
+          // Later lines (a log line per request) are drained unread, so a load test does not pay for them.
+          lines.close();
+          child.stdout!.resume();
           resolve(parsed.url);
         }
       });

@@ -3,6 +3,7 @@ import { acceptedContent, inputRequired, inputResponse } from '@modelcontextprot
 import * as z from 'zod/v4';
 
 import type { ToolContext } from '../server';
+import { jsonSchemaOnce } from './json-schema-once';
 
 /** What the signed `requestState` proves on re-entry: which action the user was asked about. */
 export interface ConfirmState {
@@ -14,7 +15,7 @@ const answerSchema = z.object({ confirm: z.boolean().meta({ title: 'Confirm' }) 
 const config = {
   title: 'Confirm action',
   description: 'Asks the user to confirm an action before "performing" it (human in the loop through input_required).',
-  inputSchema: z.object({ action: z.string().min(1).max(200) }),
+  inputSchema: jsonSchemaOnce(z.object({ action: z.string().min(1).max(200) })),
   annotations: { destructiveHint: false, openWorldHint: false },
 };
 

@@ -2,6 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod/v4';
 
+import { jsonSchemaOnce } from './json-schema-once';
+
 // 10 steps of 2 s at most: 20 s stays under API Gateway's 29 s integration timeout.
 export const COUNTDOWN_LIMITS = { maxSteps: 10, maxDelayMs: 2_000 };
 
@@ -9,10 +11,12 @@ const config = {
   title: 'Countdown',
   description: `Counts down from steps to zero, one progress notification per step. steps 1-${COUNTDOWN_LIMITS.maxSteps}, delayMs 0-${COUNTDOWN_LIMITS.maxDelayMs}.`,
   // Bounds are checked in the handler, so an out-of-range value is a tool error the model can read.
-  inputSchema: z.object({
-    steps: z.number().int().describe(`1 to ${COUNTDOWN_LIMITS.maxSteps}`),
-    delayMs: z.number().int().default(200).describe(`0 to ${COUNTDOWN_LIMITS.maxDelayMs}`),
-  }),
+  inputSchema: jsonSchemaOnce(
+    z.object({
+      steps: z.number().int().describe(`1 to ${COUNTDOWN_LIMITS.maxSteps}`),
+      delayMs: z.number().int().default(200).describe(`0 to ${COUNTDOWN_LIMITS.maxDelayMs}`),
+    }),
+  ),
   annotations: { readOnlyHint: true, openWorldHint: false },
 };
 

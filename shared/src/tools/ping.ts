@@ -2,15 +2,18 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
 import type { ToolContext } from '../server';
+import { jsonSchemaOnce } from './json-schema-once';
 
-const outputSchema = z.object({
-  pong: z.literal(true),
-  instance: z.string().describe('Which task, execution environment or process answered'),
-  platform: z.enum(['ecs', 'lambda', 'local']),
-  era: z.enum(['legacy', 'modern']),
-  sessionId: z.string().optional(),
-  version: z.string(),
-});
+const outputSchema = jsonSchemaOnce(
+  z.object({
+    pong: z.literal(true),
+    instance: z.string().describe('Which task, execution environment or process answered'),
+    platform: z.enum(['ecs', 'lambda', 'local']),
+    era: z.enum(['legacy', 'modern']),
+    sessionId: z.string().optional(),
+    version: z.string(),
+  }),
+);
 
 const config = {
   title: 'Ping',
