@@ -53,8 +53,8 @@ export class StatefulMcpOnEcs extends Stack {
       environment: {
         MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
-        // 512 MiB task, about 0.25 GB free for sessions; see BENCHMARKS.md for the memory per idle session.
-        MCP_MAX_SESSIONS: '4000',
+        // About 70-90 KB of RSS per idle session with a GET stream (BENCHMARKS.md): 3,000 is about 250 MB of the 512 MiB task.
+        MCP_MAX_SESSIONS: '3000',
       },
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
