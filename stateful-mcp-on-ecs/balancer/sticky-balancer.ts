@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
@@ -51,7 +51,9 @@ export async function startStickyBalancer({ targets: urls, port = 0, host = '127
   if (urls.length === 0) throw new Error('the balancer needs at least one target');
   const targets: Target[] = urls.map((url) => ({ url, token: randomBytes(18).toString('base64url'), healthy: true, failures: 0 }));
   const byToken = new Map(targets.map((t) => [t.token, t]));
-  const proxy = createProxyServer({ xfwd: true });
+  // A fresh connection per request: a dead target then refuses it (and the request is re-stuck)
+  // instead of resetting a pooled socket mid-request.
+  const proxy = createProxyServer({ xfwd: true, agent: new Agent({ keepAlive: false }) });
   const setCookie = new WeakMap<IncomingMessage, string>();
   let next = 0;
 

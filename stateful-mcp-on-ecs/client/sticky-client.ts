@@ -7,7 +7,9 @@
  * the transport gets a `fetch` wrapped by fetch-cookie over a tough-cookie jar (the process's global
  * `fetch` is left alone). When the task holding the session is gone, the server answers 404; this
  * client then says so, initializes a new session (the balancer re-sticks it to a healthy task) and
- * retries the call once. The session's state is lost until durable sessions land.
+ * retries the call once. The session's state is lost until durable sessions land. Until the ALB's
+ * health checks notice a dead task (two failed checks, 20 s here), it answers 502 or 503; those
+ * calls are retried with backoff for up to `retryForMs`.
  */
 import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import makeFetchCookie from 'fetch-cookie';
@@ -24,7 +26,12 @@ export interface StickyClientOptions {
   onResourceUpdated?: (uri: string) => void;
   /** Where the client says what it does about its session (re-initializing, for one). */
   say?: (line: string) => void;
+  /** How long to keep retrying a call answered 502, 503 or 504 (the balancer, or the server's session cap); default 30 s. */
+  retryForMs?: number;
 }
+
+const TRANSIENT = new Set([502, 503, 504]);
+const httpStatus = (error: unknown) => (error instanceof SdkHttpError ? error.status : undefined);
 
 export class StickyClient {
   /** The cookie jar shared by every session this client opens, so a new session stays sticky too. */
@@ -41,7 +48,7 @@ export class StickyClient {
 
   static async connect(options: StickyClientOptions): Promise<StickyClient> {
     const sticky = new StickyClient(options);
-    await sticky.open();
+    await sticky.retrying(() => sticky.open());
     return sticky;
   }
 
@@ -76,16 +83,30 @@ export class StickyClient {
 
   private async withSession<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return await this.retrying(call);
     } catch (error) {
-      if (!(error instanceof SdkHttpError && error.status === 404)) throw error;
+      if (httpStatus(error) !== 404) throw error;
       const lost = this.sessionId;
       await this.client.close().catch(() => {});
-      await this.open();
+      await this.retrying(() => this.open());
       this.reinitializations++;
       this.options.say?.(`session ${lost} is gone (404); re-initialized as ${this.sessionId}`);
       for (const uri of this.subscriptions) await this.client.subscribeResource({ uri });
-      return call();
+      return this.retrying(call);
+    }
+  }
+
+  private async retrying<T>(call: () => Promise<T>): Promise<T> {
+    const until = Date.now() + (this.options.retryForMs ?? 30_000);
+    for (let delay = 250; ; delay = Math.min(delay * 2, 4_000)) {
+      try {
+        return await call();
+      } catch (error) {
+        const status = httpStatus(error);
+        if (status === undefined || !TRANSIENT.has(status) || Date.now() + delay > until) throw error;
+        this.options.say?.(`HTTP ${status} (load balancer or session cap); retrying in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
+import { StickyClient } from '../client/sticky-client';
 import { MemoryCounter, MemoryEventLog } from '../src/memory-stores';
 import { connectSession, startStateful, text, until } from './support/stateful';
 
@@ -167,6 +168,23 @@ describe('session lifecycle', () => {
       // Existing sessions still work, and a freed slot takes a new session.
       await raw(server.mcp, { method: 'DELETE', headers: first });
       expect((await raw(server.mcp, { headers, body: initialize })).status).toBe(200);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('lets the cookie client wait out a 503 from the cap, retrying with backoff until a slot frees', async () => {
+    const server = await startStateful({ MCP_MAX_SESSIONS: '1' });
+    try {
+      const first = await StickyClient.connect({ url: server.mcp });
+      const said: string[] = [];
+      const second = StickyClient.connect({ url: server.mcp, say: (line) => void said.push(line), retryForMs: 5_000 });
+      await until(() => said.length >= 2);
+      await first.close();
+      const client = await second;
+      expect(said.slice(0, 2)).toEqual(['HTTP 503 (load balancer or session cap); retrying in 250 ms', 'HTTP 503 (load balancer or session cap); retrying in 500 ms']);
+      expect(text(await client.callTool({ name: 'increment_counter', arguments: {} }))).toBe('1');
+      await client.close();
     } finally {
       await server.shutdown();
     }
