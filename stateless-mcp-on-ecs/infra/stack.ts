@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 import { McpFargateService } from '../../shared/infra/mcp-fargate-service';
+import { RequestStateKey } from '../../shared/infra/request-state-key';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnEcs -c desiredCount=2`. */
 export interface StatelessMcpOnEcsProps extends StackProps {
@@ -26,12 +25,8 @@ export class StatelessMcpOnEcs extends Stack {
   constructor(scope: Construct, id: string, props: StatelessMcpOnEcsProps = {}) {
     super(scope, id, props);
 
-    // Signs the `requestState` of confirm_action: every task must verify what another task minted.
-    const requestStateKey = new secretsmanager.Secret(this, 'RequestStateKey', {
-      description: 'HMAC key for MCP requestState, shared by every task of StatelessMcpOnEcs',
-      // Letters and digits are base64 characters: 64 of them decode to a 48-byte key (>= 32 needed).
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
+    // Signs confirm_action's `requestState`: every task must verify what another task minted.
+    const requestStateKey = new RequestStateKey(this, 'RequestStateKey', 'StatelessMcpOnEcs');
 
     const context = (key: string): string | undefined => this.node.tryGetContext(key) || undefined;
     this.mcp = new McpFargateService(this, 'Mcp', {
@@ -40,15 +35,10 @@ export class StatelessMcpOnEcs extends Stack {
       shutdownDeadline: Duration.seconds(10), // requests are short, and the ALB drained the task before SIGTERM
       domainName: props.domainName ?? context('domainName'),
       certificateArn: props.certificateArn ?? context('certificateArn'),
-      secrets: { MCP_REQUEST_STATE_KEY: ecs.Secret.fromSecretsManager(requestStateKey) },
+      secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
-
-    Validations.of(requestStateKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the key invalidates every requestState in flight (10 min TTL); rotate it by redeploying, which restarts the tasks.',
-    });
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * cdk-nag's AwsSolutions pack finds nothing the stack has not acknowledged with a reason in code
- * (see `acknowledgeNagFindings` in shared/infra and the secret in the stack). In-process, synth
+ * (see `acknowledgeNagFindings` and `RequestStateKey` in shared/infra). In-process, synth
  * throws on any finding left over, so a new one fails this test.
  */
 import { App, Validations } from 'aws-cdk-lib';
