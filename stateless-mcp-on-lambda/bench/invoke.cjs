@@ -10,4 +10,11 @@ const { handler } = require(process.argv[2]);
   const results = [];
   for (const event of events) results.push(await handler(event, {}));
   process.stdout.write(`${JSON.stringify(results)}\n`);
+  if (process.env.BENCH_CPU) process.stderr.write(`cpu ${cpuMs()}\n`);
 })();
+
+// User + system CPU time since the process started, bootstrap included.
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}

@@ -4,6 +4,7 @@
  *     with the SDK's own Node shims (AJV) and with its `workerd` shims (eager schemas);
  *   - cold-start overhead: spawn a fresh Node process that loads the bundle and answers one
  *     real-shaped `tools/list` event, minus spawning one that runs an empty script (median of 15);
+ *     also in CPU time (user + system), which a busy machine disturbs far less than wall time;
  *   - warm handler cost: `tools/call` events in-process against a hono/aws-lambda handler that
  *     answers a constant JSON body (the adapter alone), measured in the same run.
  *
@@ -39,6 +40,8 @@ async function main() {
     await build({ ...esbuildOptions(workerd), alias: {}, conditions: ['workerd'] });
     const empty = join(dir, 'empty.cjs');
     writeFileSync(empty, '');
+    const cpuOnly = join(dir, 'cpu-only.cjs');
+    writeFileSync(cpuOnly, "const { user, system } = process.cpuUsage(); process.stderr.write(`cpu ${(user + system) / 1000}\\n`);");
 
     const kb = (file: string) => `${(statSync(file).size / 1024).toFixed(1)} KB`;
     console.log(`bundle (as shipped):        ${kb(shipped)} minified, ${(gzipSync(readFileSync(shipped)).length / 1024).toFixed(1)} KB gzip   target <= 500 KB`);
@@ -46,18 +49,23 @@ async function main() {
     console.log(`bundle, SDK workerd shims:  ${kb(workerd)} minified`);
 
     const baseline: number[] = [];
+    const baselineCpu: number[] = [];
+    const cpu: number[] = [];
     const cold: number[] = [];
     const coldAjv: number[] = [];
     const coldWorkerd: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       baseline.push(await spawnUntil([empty], 'exit'));
+      baselineCpu.push((await spawnCpu([cpuOnly])));
       cold.push(await spawnUntil([join(__dirname, 'invoke.cjs'), shipped], 'answer'));
+      cpu.push(await spawnCpu([join(__dirname, 'invoke.cjs'), shipped]));
       coldAjv.push(await spawnUntil([join(__dirname, 'invoke.cjs'), withAjv], 'answer'));
       coldWorkerd.push(await spawnUntil([join(__dirname, 'invoke.cjs'), workerd], 'answer'));
     }
     const base = median(baseline);
     console.log(`spawn an empty script:      ${base.toFixed(1)} ms (median of ${RUNS})`);
-    console.log(`cold start to tools/list:   ${median(cold).toFixed(1)} ms -> overhead ${(median(cold) - base).toFixed(1)} ms   target <= 100 ms`);
+    console.log(`cold start to tools/list:   ${median(cold).toFixed(1)} ms -> overhead ${(median(cold) - base).toFixed(1)} ms (${(median(cold) / base).toFixed(2)}x an empty Node)   target <= 100 ms`);
+    console.log(`  in CPU time:              ${median(cpu).toFixed(1)} ms against ${median(baselineCpu).toFixed(1)} ms for a bare Node -> overhead ${(median(cpu) - median(baselineCpu)).toFixed(1)} ms`);
     console.log(`  SDK Node shims (AJV):     ${median(coldAjv).toFixed(1)} ms -> overhead ${(median(coldAjv) - base).toFixed(1)} ms`);
     console.log(`  SDK workerd shims:        ${median(coldWorkerd).toFixed(1)} ms -> overhead ${(median(coldWorkerd) - base).toFixed(1)} ms`);
 
@@ -94,6 +102,21 @@ function spawnUntil(args: string[], until: 'answer' | 'exit'): Promise<number> {
       if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}`));
       if (until === 'answer' && answered === undefined) return reject(new Error(`no answer from ${args.join(' ')}: ${out.slice(0, 200)}`));
       resolve(until === 'answer' ? answered! : performance.now() - started);
+    });
+  });
+}
+
+/** CPU milliseconds (user + system) the process reports when it has answered, or at its end. */
+function spawnCpu(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...env, BENCH_CPU: '1' }, stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin.end(JSON.stringify(toolsList));
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', () => {
+      const ms = Number(/^cpu (\S+)$/m.exec(err)?.[1]);
+      return Number.isFinite(ms) ? resolve(ms) : reject(new Error(`no CPU figure from ${args.join(' ')}: ${err.slice(0, 200)}`));
     });
   });
 }
