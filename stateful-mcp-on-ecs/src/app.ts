@@ -33,9 +33,9 @@ const RETRY_AFTER_SECONDS = '5';
  */
 export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, stores }: StatefulServerOptions): StatefulServer {
   stores ??= { events: new MemoryEventLog(sessionConfig.maxEventsPerSession), counter: new MemoryCounter() };
-  const shared = createServerFactory({ instance, config, counter: stores.counter });
+  const sessionFactory = createServerFactory({ instance, config, counter: stores.counter });
   const factory: McpServerFactory = async (ctx) => {
-    const server = await shared(ctx);
+    const server = await sessionFactory(ctx);
     if (ctx.era === 'legacy' && 'registerTool' in server) registerAskModel(server);
     return server;
   };

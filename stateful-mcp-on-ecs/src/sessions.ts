@@ -28,6 +28,8 @@ interface LiveSession {
  */
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
+  /** Initializes in progress count against the cap too, so a burst cannot overshoot it. */
+  private starting = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -44,7 +46,7 @@ export class Sessions {
   }
 
   get full(): boolean {
-    return this.live.size >= this.config.maxSessions;
+    return this.live.size + this.starting >= this.config.maxSessions;
   }
 
   has(sessionId: string): boolean {
@@ -61,10 +63,15 @@ export class Sessions {
       onsessioninitialized: () => void this.live.set(id, { transport, lastSeen: Date.now(), open: 0 }),
     });
     transport.onclose = () => void this.forget(id);
-    const server = await this.factory({ era: 'legacy' });
-    await server.connect(transport);
-    // Not counted as open: the session only joins `live` while this request runs.
-    await transport.handleRequest(req, res, req.body);
+    this.starting++;
+    try {
+      const server = await this.factory({ era: 'legacy' });
+      await server.connect(transport);
+      // Not counted as open: the session only joins `live` while this request runs.
+      await transport.handleRequest(req, res, req.body);
+    } finally {
+      this.starting--;
+    }
   }
 
   /** Hands a request to its session; `false` when this instance does not hold that session. */

@@ -173,6 +173,17 @@ describe('session lifecycle', () => {
     }
   });
 
+  it('holds the cap under a burst of concurrent initializes', async () => {
+    const server = await startStateful({ MCP_MAX_SESSIONS: '3' });
+    try {
+      const answers = await Promise.all(Array.from({ length: 10 }, () => raw(server.mcp, { headers, body: initialize })));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 503, 503, 503, 503, 503, 503, 503]);
+      expect(server.stateful.sessions.size).toBe(3);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
   it('lets the cookie client wait out a 503 from the cap, retrying with backoff until a slot frees', async () => {
     const server = await startStateful({ MCP_MAX_SESSIONS: '1' });
     try {
