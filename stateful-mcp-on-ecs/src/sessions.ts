@@ -87,7 +87,7 @@ export class Sessions {
     await Promise.all([...this.live.values()].map((s) => s.transport.close()));
   }
 
-  closeIdle(now = Date.now()): number {
+  private closeIdle(now = Date.now()): number {
     let closed = 0;
     for (const [id, s] of this.live) {
       if (s.open === 0 && now - s.lastSeen >= this.config.idleTimeoutMs) {
