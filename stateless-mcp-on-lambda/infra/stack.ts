@@ -3,9 +3,9 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 
+import { RequestStateKey } from '../../shared/infra/request-state-key';
 import { BUNDLING, ENTRY } from './bundling';
 
 /**
@@ -45,11 +45,7 @@ export class StatelessMcpOnLambda extends Stack {
     // Signs the `requestState` of confirm_action: every execution environment must verify what
     // another one minted. CloudFormation resolves the reference into the environment at deploy
     // time, so no invocation ever calls Secrets Manager (README: "Where the signing key lives").
-    const requestStateKey = new secretsmanager.Secret(this, 'RequestStateKey', {
-      description: 'HMAC key for MCP requestState, shared by every execution environment of StatelessMcpOnLambda',
-      // Letters and digits are base64 characters: 64 of them decode to a 48-byte key (>= 32 needed).
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-    });
+    const requestStateKey = new RequestStateKey(this, 'RequestStateKey', 'StatelessMcpOnLambda');
 
     this.fn = new NodejsFunction(this, 'Handler', {
       entry: ENTRY,
@@ -66,7 +62,7 @@ export class StatelessMcpOnLambda extends Stack {
         NODE_ENV: 'production',
         NODE_OPTIONS: '--enable-source-maps',
         MCP_ALLOWED_HOSTS: apiHost,
-        MCP_REQUEST_STATE_KEY: SecretValue.secretsManager(requestStateKey.secretArn).unsafeUnwrap(),
+        MCP_REQUEST_STATE_KEY: SecretValue.secretsManager(requestStateKey.secret.secretArn).unsafeUnwrap(),
       },
     });
 
@@ -78,15 +74,11 @@ export class StatelessMcpOnLambda extends Stack {
 
     new CfnOutput(this, 'McpUrl', { value: this.api.urlForPath('/mcp'), description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
 
-    this.acknowledgeNagFindings(requestStateKey);
+    this.acknowledgeNagFindings();
   }
 
-  /** Every AwsSolutions finding this stack accepts, each with its reason. */
-  private acknowledgeNagFindings(requestStateKey: secretsmanager.Secret): void {
-    Validations.of(requestStateKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Rotating the key invalidates every requestState in flight (10 min TTL), and Lambda reads it at deploy time: rotate it by redeploying.',
-    });
+  /** Every AwsSolutions finding this stack accepts, each with its reason (the key's own: see RequestStateKey). */
+  private acknowledgeNagFindings(): void {
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole grants only CreateLogGroup, CreateLogStream and PutLogEvents: the least a logging function needs.',
