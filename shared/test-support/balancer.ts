@@ -28,8 +28,8 @@ export const haproxyInstalled = (): boolean => spawnSync('haproxy', ['-v'], { st
  * installed, as in CI; otherwise a small Node proxy that behaves the same way for these tests.
  * Both retry a request on another backend when its connection fails, as the ALB does.
  */
-export function startBalancer(backends: string[], kind: BalancerKind = haproxyInstalled() ? 'haproxy' : 'node'): Promise<Balancer> {
-  return kind === 'haproxy' ? startHaproxy(backends) : startNodeBalancer(backends);
+export function startBalancer(backends: string[], kind: BalancerKind = haproxyInstalled() ? 'haproxy' : 'node', port = 0): Promise<Balancer> {
+  return kind === 'haproxy' ? startHaproxy(backends, HAPROXY_ROUND_ROBIN, port) : startNodeBalancer(backends, port);
 }
 
 /**
@@ -49,9 +49,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function startHaproxy(backends: string[], config = HAPROXY_ROUND_ROBIN): Promise<Balancer> {
+async function startHaproxy(backends: string[], config = HAPROXY_ROUND_ROBIN, requestedPort = 0): Promise<Balancer> {
   if (backends.length !== 3) throw new Error('the HAProxy config has three backends');
-  const port = await freePort();
+  const port = requestedPort || (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'haproxy-'));
   const hosts = backends.map((b) => new URL(b).host);
   const child = spawn('haproxy', ['-db', '-q', '-f', config], {
@@ -75,7 +75,7 @@ async function startHaproxy(backends: string[], config = HAPROXY_ROUND_ROBIN): P
   return { kind: 'haproxy', url, stop };
 }
 
-async function startNodeBalancer(backends: string[]): Promise<Balancer> {
+async function startNodeBalancer(backends: string[], port = 0): Promise<Balancer> {
   const proxy = createProxyServer({ xfwd: true });
   const downUntil = new Map<string, number>();
   let next = 0;
@@ -108,12 +108,12 @@ async function startNodeBalancer(backends: string[]): Promise<Balancer> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     forward(req, res, Buffer.concat(chunks), new Set());
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { port: bound } = server.address() as AddressInfo;
   return {
     kind: 'node',
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     stop: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

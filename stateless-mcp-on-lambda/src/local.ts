@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { jsonLogger } from '@mcp-on-aws/shared';
+
 import type { LambdaResult } from './events';
 import type { LambdaHandler } from './handler';
 
@@ -141,8 +143,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 if (require.main === module) {
   void import('./handler').then(async ({ handler }) => {
-    const api = await startLocalApi({ handler, port: Number(process.env.PORT ?? 3100) });
-    process.stdout.write(`MCP endpoint (local API Gateway, stage "local"): ${api.url}/mcp\n`);
+    // HOST defaults to loopback so a laptop run is not exposed; a container sets 0.0.0.0.
+    const api = await startLocalApi({ handler, port: Number(process.env.PORT ?? 3100), host: process.env.HOST ?? '127.0.0.1' });
+    jsonLogger({ msg: 'listening', url: api.url, endpoint: `${api.url}/mcp` });
     const stop = () => void api.close().then(() => process.exit(0));
     process.once('SIGINT', stop).once('SIGTERM', stop);
   });

@@ -1,0 +1,142 @@
+/**
+ * `npm start`: the three samples on loopback, with no Docker and no AWS.
+ *
+ * - stateless-mcp-on-lambda: the Lambda handler behind the local API Gateway emulator;
+ * - stateless-mcp-on-ecs: three server processes behind a round-robin balancer (the ALB);
+ * - stateful-mcp-on-ecs: three server processes behind the AWSALB-sticky balancer.
+ *
+ * Every server is a real child process, as a task or an execution environment would be, and all
+ * instances of a sample share one requestState key, as a deployment does. `npm start -- <sample>`
+ * runs one. Ctrl-C (or SIGTERM) drains every child and exits.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+import { startBalancer } from '../shared/test-support/balancer';
+import { startServerProcess, startServerProcesses, type ServerProcess } from '../shared/test-support/processes';
+import { startStickyBalancer } from '../stateful-mcp-on-ecs/balancer/sticky-balancer';
+
+const root = join(__dirname, '..');
+
+interface Running {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+interface Sample {
+  /** The environment variable that moves its port. */
+  portVariable: string;
+  defaultPort: number;
+  what: string;
+  start(port: number, env: NodeJS.ProcessEnv): Promise<Running>;
+}
+
+const samples: Record<string, Sample> = {
+  'stateless-mcp-on-lambda': {
+    portVariable: 'LAMBDA_PORT',
+    defaultPort: 3001,
+    what: 'Lambda handler behind the local API Gateway',
+    async start(port, env) {
+      const api = await startServerProcess(join(root, 'stateless-mcp-on-lambda/src/local.ts'), { ...env, PORT: String(port) });
+      return { endpoint: `${api.url}/mcp`, stop: () => stopAll([api]) };
+    },
+  },
+  'stateless-mcp-on-ecs': {
+    portVariable: 'STATELESS_PORT',
+    defaultPort: 3002,
+    what: '3 processes behind a round-robin balancer',
+    async start(port, env) {
+      const servers = await startServerProcesses(3, join(root, 'stateless-mcp-on-ecs/src/server.ts'), env);
+      const balancer = await startBalancer(servers.map((s) => s.url), 'node', port).catch(async (error: unknown) => {
+        await stopAll(servers);
+        throw error;
+      });
+      return { endpoint: `${balancer.url}/mcp`, stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
+    },
+  },
+  'stateful-mcp-on-ecs': {
+    portVariable: 'STATEFUL_PORT',
+    defaultPort: 3003,
+    what: '3 processes behind the AWSALB-sticky balancer',
+    async start(port, env) {
+      const servers = await startServerProcesses(3, join(root, 'stateful-mcp-on-ecs/src/main.ts'), env);
+      const balancer = await startStickyBalancer({ targets: servers.map((s) => s.url), port }).catch(async (error: unknown) => {
+        await stopAll(servers);
+        throw error;
+      });
+      return { endpoint: `${balancer.url}/mcp`, stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
+    },
+  },
+};
+
+async function stopAll(servers: ServerProcess[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop('SIGTERM')));
+}
+
+/** Fails with the port's name before anything starts, rather than half-way through. */
+async function assertFree(port: number, variable: string): Promise<void> {
+  const probe = createServer().listen(port, '127.0.0.1');
+  try {
+    await once(probe, 'listening');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${(error as Error).message})`;
+    throw new Error(`port ${port} ${reason}; set ${variable} to another port`);
+  } finally {
+    probe.close();
+  }
+}
+
+function portOf(sample: Sample): number {
+  const raw = process.env[sample.portVariable];
+  const port = raw === undefined ? sample.defaultPort : Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${sample.portVariable} must be a port number, got "${raw}"`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((n) => !(n in samples));
+  if (unknown.length) throw new Error(`unknown sample ${unknown.join(', ')}; choose from ${Object.keys(samples).join(', ')}`);
+  const chosen = names.length ? names : Object.keys(samples);
+
+  const ports = new Map(chosen.map((name) => [name, portOf(samples[name]!)]));
+  for (const [name, port] of ports) await assertFree(port, samples[name]!.portVariable);
+
+  // One key per run, shared by every instance, so a confirm_action retry may land anywhere.
+  const env = { MCP_REQUEST_STATE_KEY: process.env.MCP_REQUEST_STATE_KEY ?? randomBytes(32).toString('base64') };
+  const running: Running[] = [];
+  const stop = async () => void (await Promise.allSettled(running.map((r) => r.stop())));
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+  try {
+    for (const name of chosen) running.push(await samples[name]!.start(ports.get(name)!, env));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const lines = chosen.map((name, i) => `  ${name.padEnd(25)} ${running[i]!.endpoint.padEnd(36)} ${samples[name]!.what}`);
+  const stateful = chosen.indexOf('stateful-mcp-on-ecs');
+  const anyEndpoint = running[0]!.endpoint;
+  process.stdout.write(
+    [
+      'MCP servers on loopback:',
+      ...lines,
+      '',
+      'Try them:',
+      ...(stateful >= 0 ? [`  MCP_SERVER_URL=${running[stateful]!.endpoint} npm run client -w stateful-mcp-on-ecs`] : []),
+      `  npx @modelcontextprotocol/inspector --cli ${anyEndpoint} --method tools/call --tool-name ping   # Inspector needs Node >= 22.19`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`npm start: ${error.message}\n`);
+  process.exit(1);
+});
