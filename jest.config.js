@@ -1,7 +1,7 @@
 /** One jest run for every workspace; the type check runs separately (`npm run typecheck`). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/shared', '<rootDir>/stateless-mcp-on-lambda', '<rootDir>/stateless-mcp-on-ecs', '<rootDir>/stateful-mcp-on-ecs', '<rootDir>/local'],
+  roots: ['<rootDir>/shared', '<rootDir>/stateless-mcp-on-lambda', '<rootDir>/stateless-mcp-on-ecs', '<rootDir>/stateful-mcp-on-ecs', '<rootDir>/local', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true } }],
