@@ -24,6 +24,7 @@ export function startEntry(entry: string, env: Record<string, string>, urlOf: (l
     const timer = setTimeout(() => fail(new Error(`${entry} printed no URL within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const fail = (error: Error) => {
       clearTimeout(timer);
+      child.removeAllListeners('exit'); // report the first cause, not the exit our own stop() causes
       void stop(child).then(() => reject(error));
     };
     child.once('exit', (code) => fail(new Error(`${entry} exited with ${code}:\n${output}`)));

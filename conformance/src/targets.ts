@@ -14,9 +14,9 @@ export interface Target {
   start(): Promise<{ mcpUrl: string; stop(): Promise<void> }>;
 }
 
-const single = (entry: string, urlOf = listeningUrl, suffix = '/mcp') => async () => {
-  const child = await startEntry(entry, {}, urlOf);
-  return { mcpUrl: `${child.url}${suffix}`, stop: child.stop };
+const single = (entry: string) => async () => {
+  const child = await startEntry(entry, {}, listeningUrl);
+  return { mcpUrl: `${child.url}/mcp`, stop: child.stop };
 };
 
 export const TARGETS: Target[] = [
@@ -28,8 +28,8 @@ export const TARGETS: Target[] = [
   {
     name: 'stateless-lambda',
     shape: 'stateless-mcp-on-lambda/src/local.ts (the Lambda handler behind the local API Gateway, stage "local")',
-    // local.ts prints "MCP endpoint (...): <url>/mcp".
-    start: single('stateless-mcp-on-lambda/src/local.ts', (line) => /^MCP endpoint.*: (http:\/\/\S+)\/mcp$/.exec(line)?.[1]),
+    // Its listening line's url is the stage's base URL, http://127.0.0.1:<port>/local.
+    start: single('stateless-mcp-on-lambda/src/local.ts'),
   },
   {
     name: 'stateful-ecs',
