@@ -6,11 +6,12 @@ import type { Instance } from './instance';
 import { conformanceFixturesRequested, registerConformanceFixtures } from './conformance';
 import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
 import { registerCountdown } from './tools/countdown';
-import { registerCounter, type SessionCounter } from './tools/counter';
+import { COUNTER_URI, registerCounter, type SessionCounter } from './tools/counter';
 import { registerEcho } from './tools/echo';
 import { registerInstanceResource } from './tools/instance-resource';
 import { registerPing } from './tools/ping';
 import { registerPrompt } from './tools/prompt';
+import { Subscriptions } from './tools/subscriptions';
 
 export type Era = 'legacy' | 'modern';
 
@@ -56,7 +57,10 @@ export function createServerFactory(options: ServerOptions): McpServerFactory {
     registerConfirmAction(server, ctx);
     registerInstanceResource(server, ctx);
     registerPrompt(server);
-    if (ctx.counter) registerCounter(server, ctx.counter);
+    if (ctx.counter || fixtures) {
+      const subscriptions = new Subscriptions(server, (uri) => (ctx.counter !== undefined && uri === COUNTER_URI) || (fixtures && uri.startsWith('test://')));
+      if (ctx.counter) registerCounter(server, ctx.counter, subscriptions);
+    }
     if (fixtures) registerConformanceFixtures(server, ctx);
     return server;
   };

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+
+import type { Subscriptions } from './subscriptions';
 
 /** Per-session state that stickiness protects and a durable store keeps across tasks. */
 export interface SessionCounter {
@@ -17,24 +18,13 @@ const toolConfig = {
 
 const resourceConfig = { title: 'Session counter', description: 'The current value of this session\'s counter.', mimeType: 'application/json' };
 
-/** Registers the counter tool and resource, and 2025-era `resources/subscribe` for the resource. */
-export function registerCounter(server: McpServer, counter: SessionCounter): void {
-  // One server per session, so these are this session's subscriptions.
-  const subscribed = new Set<string>();
-  server.server.setRequestHandler('resources/subscribe', async ({ params }) => {
-    if (params.uri !== COUNTER_URI) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Only ${COUNTER_URI} can be subscribed to`);
-    subscribed.add(params.uri);
-    return {};
-  });
-  server.server.setRequestHandler('resources/unsubscribe', async ({ params }) => {
-    subscribed.delete(params.uri);
-    return {};
-  });
+/** Registers the counter tool and its resource; a change is announced to a session that subscribed. */
+export function registerCounter(server: McpServer, counter: SessionCounter, subscriptions: Subscriptions): void {
 
   server.registerTool('increment_counter', toolConfig, async (ctx) => {
     if (!ctx.sessionId) return { isError: true, content: [{ type: 'text', text: 'increment_counter needs an MCP session' }] };
     const value = await counter.increment(ctx.sessionId);
-    if (subscribed.has(COUNTER_URI)) await server.server.sendResourceUpdated({ uri: COUNTER_URI });
+    if (subscriptions.has(COUNTER_URI)) await server.server.sendResourceUpdated({ uri: COUNTER_URI });
     return { content: [{ type: 'text', text: String(value) }], structuredContent: { value } };
   });
 
