@@ -47,29 +47,25 @@ const samples: Record<string, Sample> = {
     portVariable: 'STATELESS_PORT',
     defaultPort: 3002,
     what: '3 processes behind a round-robin balancer',
-    async start(port, env) {
-      const servers = await startServerProcesses(3, join(root, 'stateless-mcp-on-ecs/src/server.ts'), env);
-      const balancer = await startBalancer(servers.map((s) => s.url), 'node', port).catch(async (error: unknown) => {
-        await stopAll(servers);
-        throw error;
-      });
-      return { endpoint: `${balancer.url}/mcp`, stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
-    },
+    start: (port, env) => startCluster('stateless-mcp-on-ecs/src/server.ts', env, (targets) => startBalancer(targets, 'node', port)),
   },
   'stateful-mcp-on-ecs': {
     portVariable: 'STATEFUL_PORT',
     defaultPort: 3003,
     what: '3 processes behind the AWSALB-sticky balancer',
-    async start(port, env) {
-      const servers = await startServerProcesses(3, join(root, 'stateful-mcp-on-ecs/src/main.ts'), env);
-      const balancer = await startStickyBalancer({ targets: servers.map((s) => s.url), port }).catch(async (error: unknown) => {
-        await stopAll(servers);
-        throw error;
-      });
-      return { endpoint: `${balancer.url}/mcp`, stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
-    },
+    start: (port, env) => startCluster('stateful-mcp-on-ecs/src/main.ts', env, (targets) => startStickyBalancer({ targets, port })),
   },
 };
+
+/** Three server processes, as three tasks, behind a balancer that stands in for the ALB. */
+async function startCluster(entry: string, env: NodeJS.ProcessEnv, balance: (targets: string[]) => Promise<{ url: string; stop(): Promise<void> }>): Promise<Running> {
+  const servers = await startServerProcesses(3, join(root, entry), env);
+  const balancer = await balance(servers.map((s) => s.url)).catch(async (error: unknown) => {
+    await stopAll(servers);
+    throw error;
+  });
+  return { endpoint: `${balancer.url}/mcp`, stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
+}
 
 async function stopAll(servers: ServerProcess[]): Promise<void> {
   await Promise.all(servers.map((s) => s.stop('SIGTERM')));
