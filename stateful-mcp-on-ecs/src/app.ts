@@ -3,9 +3,9 @@ import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpServerF
 import { createMcpApp, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
-import { MemoryCounter, MemoryEventLog } from './memory-stores';
 import type { SessionConfig } from './session-config';
 import { Sessions, type SessionStores } from './sessions';
+import { memoryStores } from './stores';
 import { registerAskModel } from './tools/ask-model';
 
 export interface StatefulServerOptions {
@@ -32,7 +32,7 @@ const RETRY_AFTER_SECONDS = '5';
  * no session and is served per request, so any instance answers it.
  */
 export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, stores }: StatefulServerOptions): StatefulServer {
-  stores ??= { events: new MemoryEventLog(sessionConfig.maxEventsPerSession), counter: new MemoryCounter() };
+  stores ??= memoryStores(sessionConfig);
   const sessionFactory = createServerFactory({ instance, config, counter: stores.counter });
   const factory: McpServerFactory = async (ctx) => {
     const server = await sessionFactory(ctx);
