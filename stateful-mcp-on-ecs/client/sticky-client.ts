@@ -7,11 +7,12 @@
  * the transport gets a `fetch` wrapped by fetch-cookie over a tough-cookie jar (the process's global
  * `fetch` is left alone). When the task holding the session is gone, the server answers 404; this
  * client then says so, initializes a new session (the balancer re-sticks it to a healthy task) and
- * retries the call once. The session's state is lost until durable sessions land. Until the ALB's
+ * retries the call once. Without durable sessions the session's state is lost; with them
+ * the server never answers 404 for a live session, and the call just succeeds on another task. Until the ALB's
  * health checks notice a dead task (two failed checks, 20 s here), it answers 502 or 503; those
  * calls are retried with backoff for up to `retryForMs`.
  */
-import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, SdkHttpError, StreamableHTTPClientTransport, type StreamableHTTPClientTransportOptions } from '@modelcontextprotocol/client';
 import makeFetchCookie from 'fetch-cookie';
 import { CookieJar } from 'tough-cookie';
 
@@ -28,7 +29,18 @@ export interface StickyClientOptions {
   say?: (line: string) => void;
   /** How long to keep retrying a call answered 502, 503 or 504 (the balancer, or the server's session cap); default 30 s. */
   retryForMs?: number;
+  /** The `fetch` under the cookie jar; default the global one. */
+  fetch?: typeof fetch;
+  /** When a dropped GET stream reconnects (the SDK's hook); default after the backoff below. */
+  reconnectionScheduler?: StreamableHTTPClientTransportOptions['reconnectionScheduler'];
 }
+
+/**
+ * The SDK gives a dropped GET stream 2 reconnection attempts within 2.5 s; a balancer may need
+ * longer to notice a dead task (the ALB: two failed health checks, 20 s here), so keep trying for
+ * about 30 s. A durable session resumes the stream on another task with `Last-Event-ID`.
+ */
+const GET_STREAM_RECONNECTION = { initialReconnectionDelay: 250, maxReconnectionDelay: 4_000, reconnectionDelayGrowFactor: 2, maxRetries: 10 };
 
 const TRANSIENT = new Set([502, 503, 504]);
 const httpStatus = (error: unknown) => (error instanceof SdkHttpError ? error.status : undefined);
@@ -43,7 +55,7 @@ export class StickyClient {
   private readonly subscriptions = new Set<string>();
 
   private constructor(private readonly options: StickyClientOptions) {
-    this.fetch = makeFetchCookie(fetch, this.jar) as unknown as typeof fetch;
+    this.fetch = makeFetchCookie(options.fetch ?? fetch, this.jar) as unknown as typeof fetch;
   }
 
   static async connect(options: StickyClientOptions): Promise<StickyClient> {
@@ -116,7 +128,8 @@ export class StickyClient {
     if (elicit) this.client.setRequestHandler('elicitation/create', (request) => elicit(request.params.message));
     if (onLog) this.client.setNotificationHandler('notifications/message', (n) => onLog(n.params.level, n.params.data));
     if (onResourceUpdated) this.client.setNotificationHandler('notifications/resources/updated', (n) => onResourceUpdated(n.params.uri));
-    this.transport = new StreamableHTTPClientTransport(new URL(this.options.url), { fetch: this.fetch });
+    const { reconnectionScheduler } = this.options;
+    this.transport = new StreamableHTTPClientTransport(new URL(this.options.url), { fetch: this.fetch, reconnectionOptions: GET_STREAM_RECONNECTION, ...(reconnectionScheduler && { reconnectionScheduler }) });
     await this.client.connect(this.transport);
   }
 }
