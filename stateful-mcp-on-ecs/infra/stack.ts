@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
 import { McpFargateService } from '../../shared/infra/mcp-fargate-service';
@@ -24,12 +25,14 @@ const SESSION_IDLE = Duration.minutes(30);
 
 /**
  * The stateful MCP server on Fargate behind an ALB with `lb_cookie` stickiness. 2025-era sessions
- * live in their task's memory, so the `AWSALB` cookie must bring each client back to that task;
- * 2026-era requests carry no session and go to any task. Losing a task (scale-in, deployment,
- * failure) loses its sessions: clients get 404 and initialize again, on another task.
+ * are served from their task's memory, so the `AWSALB` cookie brings each client back to that
+ * task; 2026-era requests carry no session and go to any task. Sessions are also kept in a
+ * DynamoDB table, so when a task is lost (scale-in, deployment, failure) another task rehydrates
+ * them with the same id, counter, settings and stored GET-stream events.
  */
 export class StatefulMcpOnEcs extends Stack {
   readonly mcp: McpFargateService;
+  readonly sessions: TableV2;
 
   constructor(scope: Construct, id: string, props: StatefulMcpOnEcsProps = {}) {
     super(scope, id, props);
@@ -37,6 +40,16 @@ export class StatefulMcpOnEcs extends Stack {
     const stickiness = Duration.seconds(integer('stickinessSeconds', props.stickinessSeconds ?? context('stickinessSeconds') ?? 86_400, 1, 604_800)); // the ALB allows 1 s to 7 days
     const sessionIdle = Duration.millis(Math.min(SESSION_IDLE.toMilliseconds(), stickiness.toMilliseconds()));
     const requestStateKey = new RequestStateKey(this, 'RequestStateKey', 'StatefulMcpOnEcs');
+    // Durable sessions: registry, settings, counter and GET-stream events (src/dynamo/table.ts).
+    this.sessions = new TableV2(this, 'Sessions', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      // Sessions are short-lived, rebuildable state: destroying the stack deletes them (README, "Make sessions durable").
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     this.mcp = new McpFargateService(this, 'Mcp', {
       dockerfile: join(__dirname, '../Dockerfile'),
@@ -55,9 +68,12 @@ export class StatefulMcpOnEcs extends Stack {
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
         // About 70-90 KB of RSS per idle session with a GET stream (BENCHMARKS.md): 3,000 is about 250 MB of the 512 MiB task.
         MCP_MAX_SESSIONS: '3000',
+        MCP_SESSION_TABLE: this.sessions.tableName,
       },
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
+
+    this.sessions.grantReadWriteData(this.mcp.taskDefinition.taskRole);
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; 2025-era clients must keep the AWSALB cookie)' });
   }

@@ -80,4 +80,30 @@ describe('StatefulMcpOnEcs', () => {
     expect(() => template({ stickinessSeconds: '0' })).toThrow(/stickinessSeconds must be an integer from 1 to 604800/);
     expect(() => template({ stickinessSeconds: '700000' })).toThrow(/stickinessSeconds/);
   });
+
+  it('keeps durable sessions in one on-demand table with PITR and TTL on expiresAt, named in the task env', () => {
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+    t.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'MCP_SESSION_TABLE', Value: { Ref: Match.stringLikeRegexp('^Sessions') } }]) })],
+    });
+  });
+
+  it('lets the task role read and write that table only', () => {
+    const policies = Object.values(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('McpTaskTaskRole') }] } }));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const s of dynamo) expect(JSON.stringify(s.Resource)).toMatch(/Sessions/);
+    expect([...new Set(dynamo.flatMap((s) => [s.Action].flat()))]).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']));
+  });
 });
