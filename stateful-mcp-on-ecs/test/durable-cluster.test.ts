@@ -1,9 +1,11 @@
 /**
  * Durable sessions on three instances behind the sticky balancer, sharing one dynalite: any
  * instance rehydrates a session it never held; a race for one session has one owner; expired
- * and deleted sessions are gone everywhere.
+ * and deleted sessions are gone everywhere; and a session survives SIGKILL of its instance with
+ * the same id, its counter, its subscription and every stored GET-stream event.
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
@@ -36,7 +38,8 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
     dynamo = await startDynalite();
     table = sessionTable(TABLE, dynamo.endpoint);
     await createLocalTable(table);
-    cluster = await startCluster('node', { MCP_SESSION_TABLE: TABLE, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint });
+    // A 1 s keep-alive flushes a new GET stream's headers within a second, so opening one returns promptly.
+    cluster = await startCluster('node', { MCP_SESSION_TABLE: TABLE, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint, MCP_SSE_KEEPALIVE_MS: '1000' });
   }, 30_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -85,4 +88,71 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
     const left = await table.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk(session['mcp-session-id']!) } }));
     expect(left.Items).toEqual([]);
   });
+
+  it('survives SIGKILL of its instance: same session id, counter at 6, and zero lost GET-stream events', async () => {
+    // A raw 2025-era session through the balancer, keeping its cookie, so the test sees every SSE event id.
+    const init = await fetch(cluster.mcp, { method: 'POST', headers, body: initialize });
+    await init.text();
+    const cookie = String(init.headers.get('set-cookie')).split(';')[0]!;
+    const id = init.headers.get('mcp-session-id')!;
+    const session = { ...headers, cookie, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
+    // Keep the cookie the balancer sets, as a browser or the cookie client does: after a re-stick it names the new instance.
+    const keepCookie = (response: Response) => void (response.headers.get('set-cookie') && (session.cookie = response.headers.get('set-cookie')!.split(';')[0]!));
+    const post = async (body: object) => {
+      const response = await fetch(cluster.mcp, { method: 'POST', headers: session, body: JSON.stringify(body) });
+      keepCookie(response);
+      return response.text();
+    };
+    await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const stream = async (lastEventId?: string) => {
+      const response = await fetch(cluster.mcp, { headers: { ...session, accept: 'text/event-stream', ...(lastEventId && { 'last-event-id': lastEventId }) } });
+      expect(response.status).toBe(200);
+      keepCookie(response);
+      const reader = response.body!.getReader();
+      const ids: string[] = [];
+      let buffer = '';
+      const next = async (count: number) => {
+        while (ids.length < count) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error('stream ended');
+          buffer += new TextDecoder().decode(value);
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const event = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (event.includes('notifications/resources/updated')) ids.push(/^id: (.+)$/m.exec(event)![1]!);
+          }
+        }
+        return ids;
+      };
+      return { ids, next, close: () => reader.cancel().catch(() => {}) };
+    };
+    const first = await stream();
+    await post({ jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri: COUNTER_URI } });
+    const counter = async (n: number) => counterOf({ text: await post(JSON.parse(call(n))) });
+    const before = JSON.parse(/data: (.+)/.exec(await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ping', arguments: {} } }))![1]!).result.structuredContent;
+    for (const n of [1, 2, 3]) expect(await counter(10 + n)).toBe(n);
+    expect(await first.next(3)).toEqual(['1', '2', '3']);
+    // 4 and 5 are stored and written, but this client never reads them: they die with the connection.
+    for (const n of [4, 5]) expect(await counter(10 + n)).toBe(n);
+
+    const holder = cluster.servers.find((s) => s.child.pid === Number(String(before.instance).split(':').pop()))!;
+    await holder.stop('SIGKILL');
+    await first.close();
+
+    expect(await counter(16)).toBe(6);
+    const after = JSON.parse(/data: (.+)/.exec(await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'ping', arguments: {} } }))![1]!).result.structuredContent;
+    expect(after.instance).not.toBe(before.instance);
+    expect(after.sessionId).toBe(id);
+
+    // The stream comes back with Last-Event-ID 3: 4 and 5 (stored before the kill), and 6.
+    const resumed = await stream('3');
+    expect(await resumed.next(3)).toEqual(['4', '5', '6']);
+    expect(await counter(17)).toBe(7);
+    expect(await resumed.next(4)).toEqual(['4', '5', '6', '7']);
+    await resumed.close();
+    const stored = await table.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': pk(id), ':e': 'EVENT#' } }));
+    const storedIds = (stored.Items ?? []).map((i) => String(Number(String(i.sk).slice('EVENT#'.length))));
+    expect(storedIds).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect([...first.ids, ...resumed.ids]).toEqual(storedIds);
+  }, 30_000);
 });
