@@ -3,7 +3,8 @@
  *
  * - stateless-mcp-on-lambda: the Lambda handler behind the local API Gateway emulator;
  * - stateless-mcp-on-ecs: three server processes behind a round-robin balancer (the ALB);
- * - stateful-mcp-on-ecs: three server processes behind the AWSALB-sticky balancer.
+ * - stateful-mcp-on-ecs: three server processes behind the AWSALB-sticky balancer, with their
+ *   sessions in DynamoDB (dynalite, in this process).
  *
  * Every server is a real child process, as a task or an execution environment would be, and all
  * instances of a sample share one requestState key, as a deployment does. `npm start -- <sample>`
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { startBalancer } from '../shared/test-support/balancer';
 import { startServerProcess, startServerProcesses, type ServerProcess } from '../shared/test-support/processes';
 import { startStickyBalancer } from '../stateful-mcp-on-ecs/balancer/sticky-balancer';
+import { startDynalite } from '../stateful-mcp-on-ecs/src/dynamo/local';
 
 const root = join(__dirname, '..');
 
@@ -52,8 +54,22 @@ const samples: Record<string, Sample> = {
   'stateful-mcp-on-ecs': {
     portVariable: 'STATEFUL_PORT',
     defaultPort: 3003,
-    what: '3 processes behind the AWSALB-sticky balancer',
-    start: (port, env) => startCluster('stateful-mcp-on-ecs/src/main.ts', env, (targets) => startStickyBalancer({ targets, port })),
+    what: '3 processes behind the AWSALB-sticky balancer, sessions in DynamoDB (dynalite)',
+    async start(port, env) {
+      // One in-process dynalite for the three servers, so a session survives losing its process.
+      const dynamo = await startDynalite();
+      const sessions = {
+        MCP_SESSION_TABLE: 'mcp-sessions',
+        MCP_DYNAMODB_ENDPOINT: dynamo.endpoint,
+        // The AWS SDK warns each process that it will need Node 22 from 2027; the images already run 22.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
+      const cluster = await startCluster('stateful-mcp-on-ecs/src/main.ts', { ...env, ...sessions }, (targets) => startStickyBalancer({ targets, port })).catch(async (error: unknown) => {
+        await dynamo.stop();
+        throw error;
+      });
+      return { endpoint: cluster.endpoint, stop: () => cluster.stop().then(dynamo.stop) };
+    },
   },
 };
 
