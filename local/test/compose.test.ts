@@ -31,6 +31,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  (composeInstalled ? it : it.skip)('keeps the stateful sessions in DynamoDB Local, as the stack keeps them in DynamoDB', () => {
+    const config = resolved();
+    expect(config).toContain('image: amazon/dynamodb-local');
+    expect(config.match(/MCP_DYNAMODB_ENDPOINT: http:\/\/dynamodb:8000/g)).toHaveLength(3);
+    expect(config.match(/MCP_SESSION_TABLE: mcp-sessions/g)).toHaveLength(3);
+  });
+
   (composeInstalled && haproxyInstalled() ? it : it.skip)('mounts the same HAProxy configs the tests use, and each is valid with its environment', () => {
     const configs = [...resolved().matchAll(/- (\S+\.cfg):\/usr\/local\/etc\/haproxy\/haproxy\.cfg:ro/g)].map((m) => m[1]!);
     expect(configs.map((c) => c.slice(root.length + 1)).sort()).toEqual(['shared/test-support/haproxy-round-robin.cfg', 'stateful-mcp-on-ecs/balancer/haproxy-sticky.cfg']);
