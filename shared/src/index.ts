@@ -10,5 +10,5 @@ export { createMcpApp, type McpAppOptions } from './http/app';
 export { hostAndOriginGuard, hostAndOriginProblem } from './http/guards';
 export { JsonRpcCode, jsonRpcErrorBody, sendJsonRpcError } from './http/json-rpc-error';
 export { eraOf, jsonLogger, MODERN_PROTOCOL_VERSION, requestLine, requestLog, type Logger, type LogLine, type RequestFacts } from './http/request-log';
-export { exitOnSignals, serve, type ServeOptions, type Serving } from './http/serve';
+export { exitOnSignals, runServer, serve, type ServeOptions, type ServerParts, type Serving } from './http/serve';
 export { expressMcpHandler } from './http/node-handler';

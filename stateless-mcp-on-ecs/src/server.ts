@@ -11,26 +11,11 @@
  * `shared/src/http`; this file only wires them.
  */
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import { createMcpApp, createServerFactory, detectInstance, exitOnSignals, expressMcpHandler, jsonLogger, loadConfig, serve } from '@mcp-on-aws/shared';
+import { createMcpApp, createServerFactory, detectInstance, expressMcpHandler, loadConfig, runServer } from '@mcp-on-aws/shared';
 
 const config = loadConfig();
 const instance = detectInstance();
 const mcp = createMcpHandler(createServerFactory({ instance, config }));
 const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes) });
 
-// HOST defaults to loopback so a laptop run is not exposed; the Dockerfile sets 0.0.0.0.
-serve(app, {
-  port: Number(process.env.PORT ?? 8080),
-  host: process.env.HOST ?? '127.0.0.1',
-  deadlineMs: config.shutdownDeadlineMs,
-  onShutdown: () => mcp.close(),
-}).then(
-  (serving) => {
-    exitOnSignals(serving);
-    jsonLogger({ msg: 'listening', url: serving.url, instance: instance.id });
-  },
-  (error: Error) => {
-    jsonLogger({ msg: 'cannot listen', level: 'error', error: error.message });
-    process.exit(1);
-  },
-);
+runServer(() => ({ app, onShutdown: () => mcp.close() }), { config, instance });

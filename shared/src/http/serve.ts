@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
+import type { Config } from '../config';
+import type { Instance } from '../instance';
 import { jsonLogger, type Logger } from './request-log';
 
 export interface ServeOptions {
@@ -86,4 +88,33 @@ async function drain(server: Server, requests: FiniteRequests, deadlineMs: numbe
     await closed;
   }
   log({ msg: 'stopped', durationMs: Date.now() - started });
+}
+
+export interface ServerParts {
+  app: Express;
+  onShutdown?: () => Promise<void>;
+}
+
+/**
+ * The process side of a server entry: builds the server, listens on `PORT`/`HOST`, drains on
+ * SIGTERM, and logs the `listening` line that local runners and tests wait for. HOST defaults to
+ * loopback so a laptop run is not exposed; the Dockerfiles set 0.0.0.0. A start that fails
+ * (a port in use, a store out of reach) exits 1 with the reason.
+ */
+export function runServer(build: () => ServerParts | Promise<ServerParts>, { config, instance }: { config: Pick<Config, 'shutdownDeadlineMs'>; instance: Instance }): void {
+  Promise.resolve()
+    .then(build)
+    .then(({ app, onShutdown }) =>
+      serve(app, { port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '127.0.0.1', deadlineMs: config.shutdownDeadlineMs, onShutdown }),
+    )
+    .then(
+      (serving) => {
+        exitOnSignals(serving);
+        jsonLogger({ msg: 'listening', url: serving.url, instance: instance.id });
+      },
+      (error: Error) => {
+        jsonLogger({ msg: 'cannot start', level: 'error', error: error.message });
+        process.exit(1);
+      },
+    );
 }
