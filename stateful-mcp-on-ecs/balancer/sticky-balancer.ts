@@ -57,9 +57,15 @@ export async function startStickyBalancer({ targets: urls, port = 0, host = '127
   const setCookie = new WeakMap<IncomingMessage, string>();
   let next = 0;
 
-  proxy.on('proxyRes', (proxyRes, req) => {
+  proxy.on('proxyRes', (proxyRes, req, res) => {
     const cookie = setCookie.get(req);
     if (cookie) proxyRes.headers['set-cookie'] = [...(proxyRes.headers['set-cookie'] ?? []), cookie];
+    // A target that dies mid-response (an SSE stream on a killed task) is cut through to the
+    // client, as the ALB does: an unfinished chunked response tells it the stream broke, so it
+    // reconnects (with Last-Event-ID) instead of waiting on a stream nobody writes to.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
   });
 
   const roundRobin = (tried: Set<Target>): Target | undefined => {
@@ -85,8 +91,8 @@ export async function startStickyBalancer({ targets: urls, port = 0, host = '127
         target.failures = UNHEALTHY_THRESHOLD;
         return forward(req, res, body, tried);
       }
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end('502 Bad Gateway\n');
+      if (res.headersSent) return void res.destroy(); // mid-response: see proxyRes above
+      res.writeHead(502, { 'content-type': 'text/plain' }).end('502 Bad Gateway\n');
     });
   };
 

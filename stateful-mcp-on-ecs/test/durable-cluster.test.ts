@@ -155,4 +155,36 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
     expect(storedIds).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect([...first.ids, ...resumed.ids]).toEqual(storedIds);
   }, 30_000);
+
+  it('carries the cookie client, unchanged, through SIGKILL of its instance: same session, counter, subscription and every update', async () => {
+    const updates: string[] = [];
+    const client = await StickyClient.connect({ url: cluster.mcp, onResourceUpdated: (uri) => void updates.push(uri) });
+    try {
+      await client.subscribe(COUNTER_URI);
+      for (let n = 1; n <= 5; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
+      await until(() => updates.length === 5);
+      const before = await ping(client);
+      await cluster.servers.find((s) => s.child.pid === Number(before.instance.split(':').pop()))!.stop('SIGKILL');
+
+      for (let n = 6; n <= 7; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
+      const after = await ping(client);
+      expect(after.instance).not.toBe(before.instance);
+      expect(after.sessionId).toBe(before.sessionId);
+      expect(client.reinitializations).toBe(0);
+      // The balancer cut the dead instance's GET stream; the SDK reconnected it with Last-Event-ID.
+      await until(() => updates.length === 7);
+      expect(updates).toEqual(Array(7).fill(COUNTER_URI));
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
 });
+
+/** Waits for a condition the servers make true, with a bound, instead of sleeping a guessed time. */
+async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
