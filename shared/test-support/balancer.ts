@@ -98,8 +98,9 @@ async function startNodeBalancer(backends: string[], port = 0): Promise<Balancer
         downUntil.set(target, Date.now() + 1_000);
         return forward(req, res, body, tried);
       }
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end();
+      // Mid-response, cut the client's connection as the ALB does, so a broken stream looks broken.
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(502, { 'content-type': 'text/plain' }).end();
     });
   };
 
