@@ -9,6 +9,6 @@ export { INSTANCE_URI } from './tools/instance-resource';
 export { createMcpApp, type McpAppOptions } from './http/app';
 export { hostAndOriginGuard, hostAndOriginProblem } from './http/guards';
 export { JsonRpcCode, jsonRpcErrorBody, sendJsonRpcError } from './http/json-rpc-error';
-export { eraOf, jsonLogger, MODERN_PROTOCOL_VERSION, requestLine, requestLog, type Logger, type LogLine, type RequestFacts } from './http/request-log';
+export { jsonLogger, MODERN_PROTOCOL_VERSION, requestLine, requestLog, type Logger, type LogLine, type RequestFacts } from './http/request-log';
 export { exitOnSignals, runServer, serve, type ServeOptions, type ServerParts, type Serving } from './http/serve';
 export { expressMcpHandler } from './http/node-handler';

@@ -11,11 +11,7 @@ export type Logger = (line: LogLine) => void;
 /** One JSON object per line on stdout: what CloudWatch Logs Insights queries best. */
 export const jsonLogger: Logger = (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
 
-export function eraOf(req: Request): 'legacy' | 'modern' {
-  return eraOfVersion(req.headers['mcp-protocol-version']);
-}
-
-function eraOfVersion(version: unknown): 'legacy' | 'modern' {
+function eraOf(version: unknown): 'legacy' | 'modern' {
   return typeof version === 'string' && version >= MODERN_PROTOCOL_VERSION ? 'modern' : 'legacy';
 }
 
@@ -42,7 +38,7 @@ export function requestLine(instance: Instance, facts: RequestFacts): LogLine {
   return {
     msg: 'request',
     instance: instance.id,
-    era: eraOfVersion(facts.protocolVersion),
+    era: eraOf(facts.protocolVersion),
     method: methodOf(facts.body, facts.httpMethod),
     path: facts.path,
     session: facts.session,
