@@ -4,8 +4,15 @@
  * server alone and as three tasks behind the local sticky balancer.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 
-import { listeningUrl, startEntry, type Child } from './processes';
+import { startServerProcess, startServerProcesses, type ServerProcess } from '../../shared/test-support/processes';
+
+const REPO = join(__dirname, '..', '..');
+/** The only thing the runner adds to a sample's environment, so each runs exactly as `npm start` runs it. */
+const FIXTURES = { MCP_CONFORMANCE_FIXTURES: '1' };
+const start = (entry: string, env: NodeJS.ProcessEnv = {}) => startServerProcess(join(REPO, entry), { ...FIXTURES, ...env });
+const stopAll = async (children: ServerProcess[]) => void (await Promise.all(children.map((child) => child.stop())));
 
 export interface Target {
   name: string;
@@ -15,8 +22,8 @@ export interface Target {
 }
 
 const single = (entry: string) => async () => {
-  const child = await startEntry(entry, {}, listeningUrl);
-  return { mcpUrl: `${child.url}/mcp`, stop: child.stop };
+  const child = await start(entry);
+  return { mcpUrl: `${child.url}/mcp`, stop: () => stopAll([child]) };
 };
 
 export const TARGETS: Target[] = [
@@ -40,19 +47,13 @@ export const TARGETS: Target[] = [
     name: 'stateful-ecs-x3',
     shape: 'three stateful-mcp-on-ecs/src/main.ts behind stateful-mcp-on-ecs/balancer/main.ts (AWSALB cookie)',
     async start() {
-      const started: Child[] = [];
-      const stop = async () => void (await Promise.all(started.splice(0).reverse().map((child) => child.stop())));
       // Like the deployed tasks, all three verify each other's requestState with one shared key.
-      const env = { MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') };
-      try {
-        for (let i = 0; i < 3; i++) started.push(await startEntry('stateful-mcp-on-ecs/src/main.ts', env, listeningUrl));
-        const targets = started.map((child) => child.url).join(',');
-        started.push(await startEntry('stateful-mcp-on-ecs/balancer/main.ts', { BALANCER_TARGETS: targets }, listeningUrl));
-        return { mcpUrl: `${started[started.length - 1]!.url}/mcp`, stop };
-      } catch (error) {
-        await stop();
+      const servers = await startServerProcesses(3, join(REPO, 'stateful-mcp-on-ecs/src/main.ts'), { ...FIXTURES, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') });
+      const balancer = await start('stateful-mcp-on-ecs/balancer/main.ts', { BALANCER_TARGETS: servers.map((s) => s.url).join(',') }).catch(async (error: unknown) => {
+        await stopAll(servers);
         throw error;
-      }
+      });
+      return { mcpUrl: `${balancer.url}/mcp`, stop: () => stopAll([balancer, ...servers]) };
     },
   },
 ];
