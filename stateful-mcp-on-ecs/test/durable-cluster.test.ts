@@ -12,6 +12,7 @@ import { StickyClient } from '../client/sticky-client';
 import { startDynalite, type LocalDynamo } from '../src/dynamo/local';
 import { createLocalTable, pk, sessionTable, type SessionTable } from '../src/dynamo/table';
 import { startCluster, type Cluster } from './support/cluster';
+import { until } from './support/stateful';
 
 const TABLE = 'mcp-sessions';
 const ping = async (client: StickyClient) => (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
@@ -162,7 +163,7 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
     try {
       await client.subscribe(COUNTER_URI);
       for (let n = 1; n <= 5; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
-      await until(() => updates.length === 5);
+      await until(() => updates.length === 5, 15_000);
       const before = await ping(client);
       await cluster.servers.find((s) => s.child.pid === Number(before.instance.split(':').pop()))!.stop('SIGKILL');
 
@@ -172,7 +173,7 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
       expect(after.sessionId).toBe(before.sessionId);
       expect(client.reinitializations).toBe(0);
       // The balancer cut the dead instance's GET stream; the SDK reconnected it with Last-Event-ID.
-      await until(() => updates.length === 7);
+      await until(() => updates.length === 7, 15_000);
       expect(updates).toEqual(Array(7).fill(COUNTER_URI));
     } finally {
       await client.close();
@@ -180,11 +181,3 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
   }, 30_000);
 });
 
-/** Waits for a condition the servers make true, with a bound, instead of sleeping a guessed time. */
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
