@@ -5,6 +5,8 @@ import { createStatefulServer, type StatefulServer } from '../../src/app';
 import { loadSessionConfig } from '../../src/session-config';
 import type { SessionStores } from '../../src/sessions';
 
+export { text } from '../../../shared/test/support/clients';
+
 export const quiet = () => {};
 
 /** One stateful server in this process on an ephemeral loopback port, named `instanceId`. */
@@ -44,11 +46,6 @@ export async function connectSession(mcp: string, options: { era?: 'legacy' | 'm
   const transport = new StreamableHTTPClientTransport(new URL(mcp), options.fetch ? { fetch: options.fetch } : {});
   await client.connect(transport);
   return { client, transport, pushed };
-}
-
-export function text(result: { content?: unknown }): string {
-  const [first] = (result.content ?? []) as Array<{ type: string; text?: string }>;
-  return first?.text ?? '';
 }
 
 export async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
