@@ -3,19 +3,21 @@
  *   - bundle size: the handler bundled exactly as the stack bundles it, and, for comparison,
  *     with the SDK's own Node shims (AJV) and with its `workerd` shims (eager schemas);
  *   - cold-start overhead: spawn a fresh Node process that loads the bundle and answers one
- *     real-shaped `tools/list` event, minus spawning one that runs an empty script (median of 15);
- *     also in CPU time (user + system), which a busy machine disturbs far less than wall time;
+ *     real-shaped `tools/list` event, minus spawning one that runs an empty script (median of 15),
+ *     in wall time and in CPU time (user + system, which a busy machine disturbs far less). The
+ *     same rounds measure three floors bundled the same way (./floors): Node's web classes alone,
+ *     a one-tool SDK server, and that server behind hono/aws-lambda, so what the sample adds is
+ *     visible apart from what any MCP SDK handler pays;
  *   - warm handler cost: `tools/call` events in-process against a hono/aws-lambda handler that
  *     answers a constant JSON body (the adapter alone), measured in the same run.
  *
  *   npm run bench -w stateless-mcp-on-lambda
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 
 import { build } from 'esbuild';
 import { Hono } from 'hono';
@@ -28,6 +30,14 @@ const RUNS = 15;
 const WARM_CALLS = 2_000;
 const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 5).toString('base64') };
 const toolsList = [restEvent({ headers: json, body: rpc('tools/list') })];
+const INVOKE = join(__dirname, 'invoke.cjs');
+
+/** What each cold start loads; all but the first are bundled with the stack's esbuild settings. */
+const FLOORS = [
+  { label: "Node's Request/Response (undici)", entry: 'floors/web-classes.ts' },
+  { label: 'one-tool SDK server, no adapter', entry: 'floors/sdk.ts' },
+  { label: 'one-tool SDK server + hono adapter', entry: 'floors/sdk-hono.ts' },
+];
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-bench-'));
@@ -38,6 +48,13 @@ async function main() {
     await build(esbuildOptions(shipped));
     await build({ ...esbuildOptions(withAjv), alias: {} });
     await build({ ...esbuildOptions(workerd), alias: {}, conditions: ['workerd'] });
+    const floors = await Promise.all(
+      FLOORS.map(async ({ label, entry }, i) => {
+        const outfile = join(dir, `floor-${i}/index.js`);
+        await build({ ...esbuildOptions(outfile), entryPoints: [join(__dirname, entry)] });
+        return { label, bundle: outfile };
+      }),
+    );
     const empty = join(dir, 'empty.cjs');
     writeFileSync(empty, '');
     const cpuOnly = join(dir, 'cpu-only.cjs');
@@ -48,26 +65,34 @@ async function main() {
     console.log(`bundle, SDK Node shims (AJV): ${kb(withAjv)} minified`);
     console.log(`bundle, SDK workerd shims:  ${kb(workerd)} minified`);
 
-    const baseline: number[] = [];
-    const baselineCpu: number[] = [];
-    const cpu: number[] = [];
-    const cold: number[] = [];
-    const cpuAjv: number[] = [];
-    const cpuWorkerd: number[] = [];
+    // Every round runs each process once, so a neighbour's burst hits them all alike.
+    const starts = [{ label: 'the handler as shipped', bundle: shipped }, ...floors];
+    const wall = new Samples();
+    const cpu = new Samples();
     for (let i = 0; i < RUNS; i++) {
-      baseline.push(await spawnUntil([empty], 'exit'));
-      baselineCpu.push((await spawnCpu([cpuOnly])));
-      cold.push(await spawnUntil([join(__dirname, 'invoke.cjs'), shipped], 'answer'));
-      cpu.push(await spawnCpu([join(__dirname, 'invoke.cjs'), shipped]));
-      cpuAjv.push(await spawnCpu([join(__dirname, 'invoke.cjs'), withAjv]));
-      cpuWorkerd.push(await spawnCpu([join(__dirname, 'invoke.cjs'), workerd]));
+      wall.add(empty, await spawnUntil([empty], 'exit'));
+      cpu.add(empty, await spawnCpu([cpuOnly]));
+      for (const { bundle } of starts) {
+        wall.add(bundle, await spawnUntil([INVOKE, bundle], 'answer'));
+        cpu.add(bundle, await spawnCpu([INVOKE, bundle]));
+      }
+      for (const bundle of [withAjv, workerd]) cpu.add(bundle, await spawnCpu([INVOKE, bundle]));
     }
-    const base = median(baseline);
-    console.log(`spawn an empty script:      ${base.toFixed(1)} ms (median of ${RUNS})`);
-    console.log(`cold start to tools/list:   ${median(cold).toFixed(1)} ms -> overhead ${(median(cold) - base).toFixed(1)} ms (${(median(cold) / base).toFixed(2)}x an empty Node)   target <= 100 ms`);
-    console.log(`  in CPU time:              ${median(cpu).toFixed(1)} ms against ${median(baselineCpu).toFixed(1)} ms for a bare Node -> overhead ${(median(cpu) - median(baselineCpu)).toFixed(1)} ms`);
-    console.log(`  CPU, SDK Node shims (AJV): ${median(cpuAjv).toFixed(1)} ms (${(median(cpuAjv) / median(cpu)).toFixed(2)}x as shipped)`);
-    console.log(`  CPU, SDK workerd shims:    ${median(cpuWorkerd).toFixed(1)} ms (${(median(cpuWorkerd) / median(cpu)).toFixed(2)}x as shipped)`);
+    const base = { wall: wall.median(empty), cpu: cpu.median(empty) };
+    const over = (bundle: string) => ({ wall: wall.median(bundle) - base.wall, cpu: cpu.median(bundle) - base.cpu });
+    const row = (label: string, bundle: string) => {
+      const { wall: w, cpu: c } = over(bundle);
+      return `${label.padEnd(36)} +${w.toFixed(1).padStart(6)} ms wall   +${c.toFixed(1).padStart(6)} ms CPU`;
+    };
+    console.log(`spawn an empty script:      ${base.wall.toFixed(1)} ms wall, ${base.cpu.toFixed(1)} ms CPU (median of ${RUNS})`);
+    const shippedOver = over(shipped);
+    console.log(`cold start to tools/list:   ${wall.median(shipped).toFixed(1)} ms -> overhead ${shippedOver.wall.toFixed(1)} ms (${(wall.median(shipped) / base.wall).toFixed(2)}x an empty Node)   target <= 100 ms`);
+    console.log('cold-start overhead over an empty Node, to the first answered tools/list:');
+    for (const { label, bundle } of [...floors, starts[0]!]) console.log(`  ${row(label, bundle)}`);
+    const sdkHono = over(floors[2]!.bundle);
+    console.log(`  what the sample adds to SDK + hono:  +${(shippedOver.wall - sdkHono.wall).toFixed(1).padStart(6)} ms wall   +${(shippedOver.cpu - sdkHono.cpu).toFixed(1).padStart(6)} ms CPU`);
+    console.log(`  CPU, SDK Node shims (AJV): ${(cpu.median(withAjv) / cpu.median(shipped)).toFixed(2)}x as shipped`);
+    console.log(`  CPU, SDK workerd shims:    ${(cpu.median(workerd) / cpu.median(shipped)).toFixed(2)}x as shipped`);
 
     Object.assign(process.env, env);
     const { handler } = require(shipped) as { handler: (event: unknown) => Promise<{ statusCode: number }> };
@@ -132,6 +157,17 @@ async function perCall(call: () => Promise<{ statusCode: number }>): Promise<num
     return (performance.now() - started) / WARM_CALLS;
   } finally {
     process.stdout.write = write;
+  }
+}
+
+/** Milliseconds per process kind, across rounds. */
+class Samples extends Map<string, number[]> {
+  add(key: string, ms: number): void {
+    this.set(key, [...(this.get(key) ?? []), ms]);
+  }
+
+  median(key: string): number {
+    return median(this.get(key)!);
   }
 }
 
