@@ -66,9 +66,11 @@ export class Sessions {
   /** Opens a session for an `initialize` request and answers it. */
   async start(req: Request, res: Response): Promise<void> {
     const id = randomUUID();
+    // The callback outlives the request: capturing `req` itself would keep it (and its response) for the session's life.
+    const initialize = req.body;
     const transport = this.transport(id, async () => {
       // Registered before the client learns the id, so any instance can take the session over.
-      await this.stores.registry?.create(id, req.body);
+      await this.stores.registry?.create(id, initialize);
       this.keep(id, transport);
     });
     this.starting++;
