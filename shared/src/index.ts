@@ -1,6 +1,6 @@
 export { ConfigError, loadConfig, type Config } from './config';
 export { detectInstance, type Instance } from './instance';
-export { createServerFactory, type Era, type ServerOptions } from './server';
+export { createListeningMcpHandler, createServerFactory, type Era, type ServerOptions } from './server';
 export { CONFORMANCE_ENV, conformanceFixturesRequested } from './conformance';
 export { COUNTDOWN_LIMITS } from './tools/countdown';
 export { NO_INPUT_CHANNEL } from './tools/confirm-action';

@@ -1,5 +1,5 @@
-import type { McpServerFactory, RequestStateCodec } from '@modelcontextprotocol/server';
-import { McpServer, createRequestStateCodec } from '@modelcontextprotocol/server';
+import type { CreateMcpHandlerOptions, McpHttpHandler, McpServerFactory, RequestStateCodec, ServerCapabilities, ServerEventBus } from '@modelcontextprotocol/server';
+import { InMemoryServerEventBus, McpServer, createMcpHandler, createRequestStateCodec } from '@modelcontextprotocol/server';
 
 import type { Config } from './config';
 import type { Instance } from './instance';
@@ -25,6 +25,12 @@ export interface ServerOptions {
    * which only `npm run conformance` sets, so every sample's entry point honours it unchanged.
    */
   conformanceFixtures?: boolean;
+  /**
+   * The change-event bus this deployment's 2026-era `subscriptions/listen` streams follow: pass the
+   * same one to `createMcpHandler({ bus })`. Without it the deployment holds no listen stream (Lambda),
+   * so its 2026 era advertises no list-change or subscription capability.
+   */
+  changes?: ServerEventBus;
 }
 
 /** What every tool registration receives: fixed per deployment, except the era. */
@@ -33,6 +39,7 @@ export interface ToolContext {
   instance: Instance;
   confirmCodec: RequestStateCodec<ConfirmState>;
   counter?: SessionCounter;
+  changes?: ServerEventBus;
 }
 
 /**
@@ -42,15 +49,18 @@ export interface ToolContext {
 export function createServerFactory(options: ServerOptions): McpServerFactory {
   const confirmCodec = createRequestStateCodec<ConfirmState>({ key: options.config.requestStateKey, ttlSeconds: 600 });
   const fixtures = options.conformanceFixtures ?? conformanceFixturesRequested();
+  const subscribable = options.counter !== undefined || fixtures;
+  const requestState = { verify: confirmCodec.verify };
   const serverOptions = {
-    capabilities: { tools: {}, resources: options.counter || fixtures ? { subscribe: true } : {}, prompts: {}, logging: {} },
-    requestState: { verify: confirmCodec.verify },
+    legacy: { capabilities: capabilities(subscribable, true), requestState },
+    // 2026-era change notifications travel only on subscriptions/listen streams, which need the bus.
+    modern: { capabilities: capabilities(subscribable, options.changes !== undefined), requestState },
   };
   const info = { name: 'mcp-on-aws', version: options.instance.version };
 
   return ({ era }) => {
-    const server = new McpServer(info, serverOptions);
-    const ctx: ToolContext = { era, instance: options.instance, confirmCodec, counter: options.counter };
+    const server = new McpServer(info, serverOptions[era]);
+    const ctx: ToolContext = { era, instance: options.instance, confirmCodec, counter: options.counter, changes: options.changes };
     registerPing(server, ctx);
     registerEcho(server);
     registerCountdown(server);
@@ -63,5 +73,26 @@ export function createServerFactory(options: ServerOptions): McpServerFactory {
     }
     if (fixtures) registerConformanceFixtures(server, ctx);
     return server;
+  };
+}
+
+/**
+ * `createMcpHandler` over the shared factory, both on one change-event bus, so what the servers
+ * announce reaches the handler's `subscriptions/listen` streams. The bus is in-process: a listen
+ * stream hears the changes of the task it is connected to.
+ */
+export function createListeningMcpHandler(options: Omit<ServerOptions, 'changes'>, handlerOptions: Omit<CreateMcpHandlerOptions, 'bus'> = {}): McpHttpHandler {
+  const changes = new InMemoryServerEventBus();
+  return createMcpHandler(createServerFactory({ ...options, changes }), { ...handlerOptions, bus: changes });
+}
+
+/** `listChanged: false` keeps the SDK from claiming it by default once a tool, resource or prompt is registered. */
+function capabilities(subscribable: boolean, notifies: boolean): ServerCapabilities {
+  const listChanged = notifies;
+  return {
+    tools: { listChanged },
+    resources: subscribable && notifies ? { subscribe: true, listChanged } : { listChanged },
+    prompts: { listChanged },
+    logging: {},
   };
 }

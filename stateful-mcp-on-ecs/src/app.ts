@@ -1,6 +1,6 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpServerFactory } from '@modelcontextprotocol/server';
-import { createMcpApp, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
+import { isInitializeRequest, isLegacyRequest, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createListeningMcpHandler, createMcpApp, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
 import type { SessionConfig } from './session-config';
@@ -41,7 +41,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
   };
   const sessions = new Sessions(sessionConfig, stores, factory, log);
   // 2026-era requests have no session, so their server has no counter tool to offer.
-  const modern = createMcpHandler(createServerFactory({ instance, config }), { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
+  const modern = createListeningMcpHandler({ instance, config }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
   const modernNode = toNodeHandler(modern, { maxRequestBodySize: config.maxBodyBytes });
 
   const legacy = async (req: Request, res: Response): Promise<void> => {

@@ -10,12 +10,11 @@
  * The tools live in `shared/src/tools`, the HTTP shell (health, guards, logs, drain) in
  * `shared/src/http`; this file only wires them.
  */
-import { createMcpHandler } from '@modelcontextprotocol/server';
-import { createMcpApp, createServerFactory, detectInstance, expressMcpHandler, loadConfig, runServer } from '@mcp-on-aws/shared';
+import { createListeningMcpHandler, createMcpApp, detectInstance, expressMcpHandler, loadConfig, runServer } from '@mcp-on-aws/shared';
 
 const config = loadConfig();
 const instance = detectInstance();
-const mcp = createMcpHandler(createServerFactory({ instance, config }));
+const mcp = createListeningMcpHandler({ instance, config });
 const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes) });
 
 runServer(() => ({ app, onShutdown: () => mcp.close() }), { config, instance });

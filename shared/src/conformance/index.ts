@@ -8,6 +8,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { ToolContext } from '../server';
 import { registerContentTools } from './content-tools';
 import { registerInputRequiredTools } from './input-required-tools';
+import { registerListChangedTriggers } from './list-changed-triggers';
 import { registerModernDiagnostics } from './modern-diagnostics';
 import { registerFixturePrompts } from './prompts';
 import { registerPushTools } from './push-tools';
@@ -25,6 +26,7 @@ export function registerConformanceFixtures(server: McpServer, ctx: ToolContext)
   registerPushTools(server);
   registerInputRequiredTools(server, ctx);
   registerModernDiagnostics(server);
+  registerListChangedTriggers(server, ctx);
   registerFixtureResources(server);
   registerFixturePrompts(server);
 }

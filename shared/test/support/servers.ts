@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import { createMcpHandler, isInitializeRequest, type McpServerFactory } from '@modelcontextprotocol/server';
+import { isInitializeRequest, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { RequestHandler } from 'express';
 
-import { createMcpApp, createServerFactory, detectInstance, expressMcpHandler, loadConfig, serve, type Config, type Serving, type SessionCounter } from '../../src';
+import { createListeningMcpHandler, createMcpApp, createServerFactory, detectInstance, expressMcpHandler, loadConfig, serve, type Config, type Serving, type SessionCounter } from '../../src';
 
 export const quiet = () => {};
 
@@ -12,7 +12,7 @@ export const quiet = () => {};
 export async function startStateless(env: NodeJS.ProcessEnv = {}, deadlineMs = 2_000): Promise<Serving & { config: Config }> {
   const config = loadConfig(env);
   const instance = detectInstance({});
-  const mcp = createMcpHandler(createServerFactory({ instance, config }));
+  const mcp = createListeningMcpHandler({ instance, config });
   const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: quiet });
   const serving = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: () => mcp.close(), log: quiet });
   return { ...serving, config };
