@@ -7,6 +7,7 @@ import { conformanceFixturesRequested, registerConformanceFixtures } from './con
 import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
 import { registerCountdown } from './tools/countdown';
 import { COUNTER_URI, registerCounter, type SessionCounter } from './tools/counter';
+import { registerCounterReader } from './tools/counter-reader';
 import { registerEcho } from './tools/echo';
 import { registerInstanceResource } from './tools/instance-resource';
 import { registerPing } from './tools/ping';
@@ -69,7 +70,7 @@ export function createServerFactory(options: ServerOptions): McpServerFactory {
     registerPrompt(server);
     if (ctx.counter || fixtures) {
       const subscriptions = new Subscriptions(server, (uri) => (ctx.counter !== undefined && uri === COUNTER_URI) || (fixtures && uri.startsWith('test://')));
-      if (ctx.counter) registerCounter(server, ctx.counter, subscriptions);
+      if (ctx.counter) registerCounter(server, registerCounterReader(server, ctx.counter), subscriptions);
     }
     if (fixtures) registerConformanceFixtures(server, ctx);
     return server;
