@@ -66,6 +66,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
 
   app.all('/mcp', guard, body, (c) => {
     const parsedBody = c.get('body');
+    if (isListenRequest(parsedBody)) return listenNotOffered(parsedBody.id);
     return parsedBody === undefined ? mcp.fetch(c.req.raw) : mcp.fetch(c.req.raw, { parsedBody });
   });
   app.notFound(() => jsonRpcError(404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));
@@ -78,6 +79,22 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
 
 export function jsonRpcError(status: number, code: number, message: string): Response {
   return new Response(jsonRpcErrorBody(code, message), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/**
+ * A buffered API Gateway answer leaves only when its stream ends, and a `subscriptions/listen` stream
+ * never does, so this deployment does not offer the method: 404 with -32601, as the 2026-07-28 spec
+ * wants for a method a server does not implement. The servers' `server/discover` advertises no
+ * list-change or subscription capability here, so a client has no reason to ask.
+ */
+function isListenRequest(body: unknown): body is { id: string | number } {
+  const message = body as { method?: unknown; id?: unknown } | undefined;
+  return message?.method === 'subscriptions/listen' && (typeof message.id === 'string' || typeof message.id === 'number');
+}
+
+function listenNotOffered(id: string | number): Response {
+  const error = { code: JsonRpcCode.MethodNotFound, message: 'Method not found: subscriptions/listen is not offered on Lambda (a buffered answer cannot hold a stream open)' };
+  return new Response(JSON.stringify({ jsonrpc: '2.0', id, error }), { status: 404, headers: { 'content-type': 'application/json' } });
 }
 
 function isJson(contentType: string | undefined): boolean {
