@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
-import type { Logger, SessionCounter } from '@mcp-on-aws/shared';
+import { JsonRpcCode, sendJsonRpcError, type Logger, type SessionCounter } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
-import type { SessionRegistry, Setting } from './dynamo/registry';
+import type { DurableSessions, Setting } from './dynamo/durable-sessions';
 import { sessionEventStore, type EventLog } from './event-log';
-import { keepEventsWhileDisconnected, replayHandshake } from './rehydrate';
+import { persistBeforeSending, replayHandshake } from './rehydrate';
 import type { SessionConfig } from './session-config';
 
 /**
@@ -17,7 +17,7 @@ import type { SessionConfig } from './session-config';
 export interface SessionStores {
   events: EventLog;
   counter: SessionCounter & { forget?(sessionId: string): Promise<void> };
-  registry?: SessionRegistry;
+  registry?: DurableSessions;
 }
 
 interface LiveSession {
@@ -39,7 +39,7 @@ export class Sessions {
   /** Initializes in progress count against the cap too, so a burst cannot overshoot it. */
   private starting = 0;
   /** One rehydration per session at a time on this instance; concurrent requests share it. */
-  private readonly adopting = new Map<string, Promise<NodeStreamableHTTPServerTransport | undefined>>();
+  private readonly adopting = new Map<string, Promise<NodeStreamableHTTPServerTransport | 'busy' | undefined>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -88,21 +88,27 @@ export class Sessions {
   async route(sessionId: string, req: Request, res: Response): Promise<boolean> {
     const transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId));
     if (!transport) return false;
+    if (transport === 'busy') {
+      // Nothing happened here, so the request is safe to repeat; the cookie client retries a 503 by itself.
+      sendJsonRpcError(res, 503, JsonRpcCode.ServerError, 'This session is held by another instance, which used it moments ago; retry shortly', { 'retry-after': '1' });
+      return true;
+    }
     await this.handle(sessionId, req, res, transport);
     return true;
   }
 
   private transport(id: string, onsessioninitialized?: () => Promise<void>): NodeStreamableHTTPServerTransport {
+    const eventStore = sessionEventStore(this.stores.events, id);
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
-      eventStore: sessionEventStore(this.stores.events, id),
+      eventStore,
       keepAliveMs: this.config.keepAliveMs,
       onsessioninitialized,
       // DELETE ends the session everywhere; a local close (idle, shutdown) leaves a durable one to another instance.
       onsessionclosed: () => this.stores.registry?.delete(id),
     });
     transport.onclose = () => void this.forget(id, transport);
-    if (this.stores.registry) keepEventsWhileDisconnected(transport, this.stores.events, id);
+    if (this.stores.registry) persistBeforeSending(transport, eventStore, this.stores.registry, this.stores.events, id, (error) => this.lose(id, transport, error));
     return transport;
   }
 
@@ -112,33 +118,46 @@ export class Sessions {
   }
 
   /**
-   * A session this instance does not hold but the registry knows: rebuild it here and take it
-   * over with a conditional write. Of two instances racing, exactly one becomes the owner; the
-   * other still answers this request on the rebuilt transport, then lets it go.
+   * A session this instance does not hold but the registry knows: take it over with a conditional
+   * write on its epoch, then rebuild it here. Of two instances racing, exactly one becomes the
+   * owner; the other, like any instance that finds the owner busy with the session, answers 503
+   * without touching it ('busy').
    */
-  private async adopt(id: string): Promise<NodeStreamableHTTPServerTransport | undefined> {
+  private async adopt(id: string): Promise<NodeStreamableHTTPServerTransport | 'busy' | undefined> {
     const registry = this.stores.registry;
-    if (!registry || this.full) return undefined;
+    if (!registry) return undefined;
+    if (this.full) return 'busy';
     let pending = this.adopting.get(id);
     if (!pending) {
       pending = (async () => {
         const stored = await registry.load(id);
         if (!stored) return undefined;
-        const transport = this.transport(id);
-        const server = await this.factory({ era: 'legacy' });
-        await server.connect(transport);
-        await replayHandshake(transport, stored);
-        if (await registry.takeOwnership(stored)) {
-          this.keep(id, transport);
-          this.log({ msg: 'session rehydrated', session: id, from: stored.owner });
-        } else {
-          this.log({ msg: 'session taken over by another instance first; serving once', session: id });
+        if (!(await registry.takeOver(stored))) {
+          this.log({ msg: 'session held by another instance; not taking it over', session: id, owner: stored.owner });
+          return 'busy' as const;
         }
+        const transport = this.transport(id);
+        try {
+          const server = await this.factory({ era: 'legacy' });
+          await server.connect(transport);
+          await replayHandshake(transport, stored);
+        } catch (error) {
+          registry.release(id);
+          throw error;
+        }
+        this.keep(id, transport);
+        this.log({ msg: 'session rehydrated', session: id, from: stored.owner });
         return transport;
       })().finally(() => this.adopting.delete(id));
       this.adopting.set(id, pending);
     }
     return pending;
+  }
+
+  /** This instance's copy of a durable session is stale (another instance took it over) or cannot be stored: drop it. */
+  private lose(id: string, transport: NodeStreamableHTTPServerTransport, error: Error): void {
+    this.log({ msg: 'session lost here; closing its transport', level: 'warn', session: id, error: error.message });
+    void transport.close();
   }
 
   async closeAll(): Promise<void> {
@@ -167,31 +186,49 @@ export class Sessions {
       }
     };
     touch(+1);
-    const held = this.live.get(id)?.transport === transport;
-    // A transport rebuilt by an instance that lost the ownership race serves this one request.
-    res.once('close', () => (held ? touch(-1) : void transport.close()));
+    res.once('close', () => touch(-1));
     const registry = this.stores.registry;
     if (registry) {
       const setting = settingOf(req.body);
-      if (setting) await registry.save(id, setting);
-      else this.refreshExpiry(id, registry);
+      if (setting) registry.apply(id, setting);
+      else this.refreshExpiry(id, registry, transport);
+      if (req.method === 'GET') this.watchOwnership(id, registry, transport, res);
     }
     await transport.handleRequest(req, res, req.body);
   }
 
   /** At most one write per tenth of the idle timeout per session: a chatty session costs no write per request. */
-  private refreshExpiry(id: string, registry: SessionRegistry): void {
+  private refreshExpiry(id: string, registry: DurableSessions, transport: NodeStreamableHTTPServerTransport): void {
     const s = this.live.get(id);
     if (!s || s.lastSeen - s.touched < this.config.idleTimeoutMs / 10) return;
     s.touched = s.lastSeen;
-    registry.touch(id).catch((error: Error) => this.log({ msg: 'cannot refresh session expiry', level: 'warn', session: id, error: error.message }));
+    registry.touch(id).catch((error: Error) => this.lose(id, transport, error));
+  }
+
+  /**
+   * A GET stream only delivers what this instance emits, so one left open here after another
+   * instance took the session over would go silent. Each keep-alive interval it checks the epoch
+   * (one eventually consistent read) and, once it moved, ends the stream: the client reconnects
+   * with `Last-Event-ID` to wherever its cookie now points, and the table replays what it missed.
+   */
+  private watchOwnership(id: string, registry: DurableSessions, transport: NodeStreamableHTTPServerTransport, res: Response): void {
+    const timer = setInterval(() => {
+      registry.stillOwned(id).then(
+        (owned) => owned || this.lose(id, transport, new Error('another instance took the session over')),
+        (error: Error) => this.log({ msg: 'cannot check session ownership', level: 'warn', session: id, error: error.message }),
+      );
+    }, this.config.keepAliveMs).unref();
+    res.once('close', () => clearInterval(timer));
   }
 
   private async forget(id: string, transport: NodeStreamableHTTPServerTransport): Promise<void> {
     const held = this.live.get(id)?.transport === transport;
     if (held) this.live.delete(id);
-    // Durable: drop only this instance's share (POST-stream events, the sequence cache); DELETE removed the rest.
-    if (this.stores.registry) return void (this.live.has(id) ? undefined : await this.stores.events.forget(id));
+    // Durable: drop only this instance's copy (state, POST-stream events); the table keeps the session, unless DELETE removed it.
+    if (this.stores.registry) {
+      if (held) this.stores.registry.release(id);
+      return void (this.live.has(id) ? undefined : await this.stores.events.forget(id));
+    }
     if (held) await Promise.all([this.stores.events.forget(id), this.stores.counter.forget?.(id)]);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Instance } from '@mcp-on-aws/shared';
 
+import { DurableSessions } from './dynamo/durable-sessions';
 import { DynamoEventLog, splitEventLog } from './dynamo/event-log';
 import { SessionRegistry } from './dynamo/registry';
 import { createLocalTable, sessionTable, type SessionTable } from './dynamo/table';
@@ -19,9 +20,9 @@ export function memoryStores(sessionConfig: SessionConfig): SessionStores {
 export function dynamoStores(table: SessionTable, sessionConfig: SessionConfig, instance: Instance): SessionStores {
   // A session expires after the idle timeout, like an in-memory one; its events never outlive it by much.
   const ttlMs = sessionConfig.idleTimeoutMs;
-  const registry = new SessionRegistry(table, instance.id, ttlMs);
-  const events = splitEventLog(new DynamoEventLog(table, sessionConfig.maxEventsPerSession, ttlMs), new MemoryEventLog(sessionConfig.maxEventsPerSession));
-  return { events, counter: registry, registry };
+  const durable = new DurableSessions(new SessionRegistry(table, instance.id, ttlMs, sessionConfig.maxEventsPerSession));
+  const events = splitEventLog(new DynamoEventLog(durable), new MemoryEventLog(sessionConfig.maxEventsPerSession));
+  return { events, counter: durable, registry: durable };
 }
 
 export async function storesFromEnv(sessionConfig: SessionConfig, instance: Instance, env: NodeJS.ProcessEnv = process.env): Promise<SessionStores> {

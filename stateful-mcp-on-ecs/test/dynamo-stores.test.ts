@@ -1,10 +1,12 @@
-/** The DynamoDB stores against dynalite: ordering, replay, isolation, expiry and ownership conflicts. */
+/** The DynamoDB stores against dynalite: ordering, replay, isolation, expiry, ownership and fencing, writes per change. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 
+import { DurableSessions } from '../src/dynamo/durable-sessions';
 import { DynamoEventLog, GET_STREAM, splitEventLog } from '../src/dynamo/event-log';
 import { startDynalite, type LocalDynamo } from '../src/dynamo/local';
-import { SessionRegistry } from '../src/dynamo/registry';
-import { createLocalTable, eventSk, pk, sessionTable, type SessionTable } from '../src/dynamo/table';
+import { OWNER_GRACE_MS, SessionMovedError, SessionRegistry } from '../src/dynamo/registry';
+import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/dynamo/table';
 
 const update = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/resources/updated', params: { uri: `u${n}` } });
 const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
@@ -12,11 +14,17 @@ const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', param
 describe('DynamoDB session stores (dynalite)', () => {
   let dynamo: LocalDynamo;
   let table: SessionTable;
+  /** Every command the table's client sends, by name: a real middleware on the real client. */
+  const calls: string[] = [];
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
+  const instance = (owner: string, maxEvents = 100) => new DurableSessions(new SessionRegistry(table, owner, 60_000, maxEvents, now));
+  const item = async (id: string) => (await table.doc.send(new GetCommand({ TableName: 'sessions', Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item;
   beforeAll(async () => {
     dynamo = await startDynalite();
-    table = sessionTable('sessions', dynamo.endpoint);
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    client.middlewareStack.add((next, context) => async (args) => (calls.push(context.commandName!), next(args)), { step: 'initialize', name: 'recordCalls' });
+    table = sessionTable('sessions', undefined, client);
     await createLocalTable(table);
     await createLocalTable(table); // a second process finds it there
   });
@@ -24,86 +32,152 @@ describe('DynamoDB session stores (dynalite)', () => {
     table?.doc.destroy();
     await dynamo?.stop();
   });
+  /** Lets the owner's last write age past the grace period, as a dead owner's does. */
+  const quiet = () => (clock += OWNER_GRACE_MS + 1);
 
   it('appends GET-stream events with increasing ids and replays those after an id, in order', async () => {
-    const log = new DynamoEventLog(table, 100, 60_000, now);
+    const a = instance('a');
+    const log = new DynamoEventLog(a);
+    await a.create('order', initialize);
     const ids = [];
     for (let n = 1; n <= 12; n++) ids.push(await log.append('order', GET_STREAM, update(n)));
     expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
     expect(await log.streamOf('order', '9')).toBe(GET_STREAM);
-    const after = await log.after('order', '9');
-    expect(after).toEqual([10, 11, 12].map((n) => ({ id: String(n), message: update(n) })));
+    expect(await log.after('order', '9')).toEqual([10, 11, 12].map((n) => ({ id: String(n), message: update(n) })));
   });
 
-  it('continues the sequence on another instance after the first one is gone', async () => {
-    await new DynamoEventLog(table, 100, 60_000, now).append('handover', GET_STREAM, update(1));
-    const next = new DynamoEventLog(table, 100, 60_000, now);
-    expect(await Promise.all([next.append('handover', GET_STREAM, update(2)), next.append('handover', GET_STREAM, update(3))])).toEqual(['2', '3']);
+  it('continues the sequence, counter and settings on the instance that takes the session over', async () => {
+    const a = instance('a');
+    await a.create('handover', initialize);
+    await a.increment('handover');
+    a.apply('handover', { logLevel: 'debug' });
+    a.apply('handover', { subscribe: 'session://counter' });
+    await a.append('handover', update(1));
+    quiet();
+    const b = instance('b');
+    const stored = (await b.load('handover'))!;
+    expect(stored).toMatchObject({ owner: 'a', epoch: 1, counter: 1, seq: 1, logLevel: 'debug', subscriptions: ['session://counter'], initialize });
+    expect(await b.takeOver(stored)).toBe(true);
+    expect(await Promise.all([b.append('handover', update(2)), b.append('handover', update(3))])).toEqual([2, 3]);
+    expect(await b.increment('handover')).toBe(2);
+    await b.flush('handover');
+    expect(await b.load('handover')).toMatchObject({ owner: 'b', epoch: 2, counter: 2, seq: 3, events: [1, 2, 3].map((n) => ({ seq: n, message: update(n) })) });
   });
 
   it('keeps sessions apart, though every session has the same GET stream id', async () => {
-    const log = new DynamoEventLog(table, 100, 60_000, now);
-    await log.append('a', GET_STREAM, update(1));
-    await log.append('b', GET_STREAM, update(100));
-    await log.append('a', GET_STREAM, update(2));
-    expect((await log.after('a', '1')).map((e) => e.message)).toEqual([update(2)]);
-    expect(await log.after('b', '1')).toEqual([]);
-    expect(await log.streamOf('b', '2')).toBeUndefined();
+    const a = instance('a');
+    const log = new DynamoEventLog(a);
+    await Promise.all([a.create('apart-a', initialize), a.create('apart-b', initialize)]);
+    await log.append('apart-a', GET_STREAM, update(1));
+    await log.append('apart-b', GET_STREAM, update(100));
+    await log.append('apart-a', GET_STREAM, update(2));
+    expect((await log.after('apart-a', '1')).map((e) => e.message)).toEqual([update(2)]);
+    expect(await log.after('apart-b', '1')).toEqual([]);
+    expect(await log.streamOf('apart-b', '2')).toBeUndefined();
   });
 
-  it('keeps only the last maxEvents events', async () => {
-    const log = new DynamoEventLog(table, 3, 60_000, now);
-    for (let n = 1; n <= 6; n++) await log.append('bounded', GET_STREAM, update(n));
-    expect(await log.streamOf('bounded', '3')).toBeUndefined();
-    expect((await log.after('bounded', '4')).map((e) => e.id)).toEqual(['5', '6']);
+  it('keeps only the last maxEvents events, in as many slots', async () => {
+    const a = instance('a', 3);
+    const log = new DynamoEventLog(a);
+    await a.create('bounded', initialize);
+    for (let n = 1; n <= 7; n++) await log.append('bounded', GET_STREAM, update(n));
+    expect(await log.streamOf('bounded', '4')).toBeUndefined();
+    expect((await log.after('bounded', '5')).map((e) => e.id)).toEqual(['6', '7']);
+    expect(Object.keys((await item('bounded'))!).filter((k) => /^e\d+$/.test(k)).sort()).toEqual(['e0', 'e1', 'e2']);
   });
 
-  it('ignores expired events and sessions, which dynalite (like DynamoDB, lazily) has not deleted', async () => {
-    const log = new DynamoEventLog(table, 100, 60_000, now);
-    const registry = new SessionRegistry(table, 'i-1', 60_000, now);
-    await registry.create('old', initialize);
+  it('ignores an expired session and its events, which dynalite (like DynamoDB, lazily) has not deleted', async () => {
+    const a = instance('a');
+    const log = new DynamoEventLog(a);
+    await a.create('old', initialize);
     await log.append('old', GET_STREAM, update(1));
-    await log.append('old', GET_STREAM, update(2));
-    expect(await registry.load('old')).toMatchObject({ owner: 'i-1', epoch: 1, initialize });
+    expect(await a.load('old')).toMatchObject({ owner: 'a', epoch: 1 });
     clock += 61_000;
-    expect((await table.doc.send(new GetCommand({ TableName: 'sessions', Key: { pk: pk('old'), sk: eventSk(2) } }))).Item).toBeDefined();
+    expect(await item('old')).toBeDefined();
     expect(await log.streamOf('old', '1')).toBeUndefined();
-    expect(await registry.load('old')).toBeUndefined();
-    expect(await registry.read('old')).toBe(0);
-    await expect(registry.increment('old')).rejects.toThrow(/conditional/i);
+    expect(await a.load('old')).toBeUndefined();
+    await a.increment('old');
+    await expect(a.flush('old')).rejects.toThrow(SessionMovedError);
   });
 
   it('lets exactly one of two instances take a session over from the same epoch', async () => {
-    const a = new SessionRegistry(table, 'a', 60_000, now);
-    const b = new SessionRegistry(table, 'b', 60_000, now);
-    const c = new SessionRegistry(table, 'c', 60_000, now);
+    const a = instance('a');
+    const b = instance('b');
+    const c = instance('c');
     await a.create('raced', initialize);
+    quiet();
     const seen = (await b.load('raced'))!;
-    const wins = await Promise.all([b.takeOwnership(seen), c.takeOwnership(seen)]);
+    const wins = await Promise.all([b.takeOver(seen), c.takeOver(seen)]);
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(await a.load('raced')).toMatchObject({ owner: wins[0] ? 'b' : 'c', epoch: 2 });
     await expect(a.create('raced', initialize)).rejects.toThrow(/conditional/i);
   });
 
-  it('keeps the counter and settings on the session, and DELETE removes every item', async () => {
-    const r = new SessionRegistry(table, 'a', 60_000, now);
-    const log = new DynamoEventLog(table, 100, 60_000, now);
-    await r.create('full', initialize);
-    expect(await Promise.all([r.increment('full'), r.increment('full'), r.increment('full')]).then((v) => v.sort())).toEqual([1, 2, 3]);
-    await r.save('full', { logLevel: 'debug' });
-    await r.save('full', { subscribe: 'session://counter' });
-    await r.save('full', { subscribe: 'x://y' });
-    await r.save('full', { unsubscribe: 'x://y' });
-    await log.append('full', GET_STREAM, update(1));
-    expect(await r.load('full')).toMatchObject({ logLevel: 'debug', subscriptions: ['session://counter'] });
-    expect(await r.read('full')).toBe(3);
-    await r.delete('full');
-    expect(await r.load('full')).toBeUndefined();
-    expect(await new DynamoEventLog(table, 100, 60_000, now).streamOf('full', '1')).toBeUndefined();
+  it('leaves a session with an owner that wrote it within the grace period, then lets it go', async () => {
+    const a = instance('a');
+    const b = instance('b');
+    await a.create('busy', initialize);
+    await a.increment('busy');
+    await a.flush('busy');
+    expect(await b.takeOver((await b.load('busy'))!)).toBe(false);
+    quiet();
+    expect(await b.takeOver((await b.load('busy'))!)).toBe(true);
+  });
+
+  it('fences the displaced owner: its next write fails, stores nothing, and its copy is lost for good', async () => {
+    const a = instance('a');
+    const b = instance('b');
+    await a.create('fenced', initialize);
+    expect(await a.increment('fenced')).toBe(1);
+    await a.append('fenced', update(1));
+    quiet();
+    expect(await b.takeOver((await b.load('fenced'))!)).toBe(true);
+    expect(await a.stillOwned('fenced')).toBe(false);
+    expect(await b.stillOwned('fenced')).toBe(true);
+
+    // a still believes it holds the session: its change stays in its memory, and the write fails the epoch condition.
+    expect(await a.increment('fenced')).toBe(2);
+    await expect(a.append('fenced', update(2))).rejects.toThrow(SessionMovedError);
+    await expect(a.flush('fenced')).rejects.toThrow(SessionMovedError);
+    expect(await b.load('fenced')).toMatchObject({ owner: 'b', epoch: 2, counter: 1, seq: 1 });
+    expect(await b.increment('fenced')).toBe(2);
+  });
+
+  it('stores a change and the event announcing it in one write, and concurrent changes in fewer writes than changes', async () => {
+    const a = instance('a');
+    await a.create('writes', initialize);
+    calls.length = 0;
+    await a.increment('writes');
+    expect(calls).toEqual([]); // nothing leaves yet: no write
+    await a.append('writes', update(1));
+    await a.flush('writes'); // the response: nothing left to write
+    expect(calls).toEqual(['UpdateItemCommand']);
+    calls.length = 0;
+    await Promise.all(Array.from({ length: 10 }, async () => (await a.increment('writes'), a.flush('writes'))));
+    expect(calls.length).toBeLessThan(10);
+    expect(await a.load('writes')).toMatchObject({ counter: 11 });
+  });
+
+  it('keeps the counter and settings on the session, and DELETE removes it', async () => {
+    const a = instance('a');
+    await a.create('full', initialize);
+    expect(await Promise.all([a.increment('full'), a.increment('full'), a.increment('full')])).toEqual([1, 2, 3]);
+    a.apply('full', { logLevel: 'debug' });
+    a.apply('full', { subscribe: 'session://counter' });
+    a.apply('full', { subscribe: 'x://y' });
+    a.apply('full', { unsubscribe: 'x://y' });
+    await a.append('full', update(1));
+    expect(await a.load('full')).toMatchObject({ counter: 3, logLevel: 'debug', subscriptions: ['session://counter'] });
+    expect(await a.read('full')).toBe(3);
+    await a.delete('full');
+    expect(await a.load('full')).toBeUndefined();
+    expect(await item('full')).toBeUndefined();
   });
 
   it('keeps POST-stream events in memory and GET-stream events in the table, behind one EventLog', async () => {
-    const log = splitEventLog(new DynamoEventLog(table, 100, 60_000, now));
+    const a = instance('a');
+    await a.create('split', initialize);
+    const log = splitEventLog(new DynamoEventLog(a));
     const post = await log.append('split', 'req-1', {} as never); // a priming event
     const get = await log.append('split', GET_STREAM, update(1));
     expect(post).toBe('m1');

@@ -1,17 +1,40 @@
 /**
- * The session registry: one `META` item per session holding the stored `initialize` request, the
- * owner instance with an ownership epoch, the settings the transport keeps in memory (logging
- * level, subscriptions) and the counter. Ownership changes by a conditional write on the epoch,
- * so of two instances racing to adopt a session, exactly one write wins.
+ * The session registry: one item per session holding everything durable about it: the stored
+ * `initialize` request, the owner instance and its ownership epoch, the settings the transport
+ * keeps in memory (logging level, subscriptions), the counter, and the last `maxEvents` GET-stream
+ * events in slots `e<seq % maxEvents>`. One item, so every write is one `UpdateItem` that the
+ * epoch condition fences: a displaced owner cannot store anything, events included.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { SessionCounter } from '@mcp-on-aws/shared';
 
-import { deleteSessionItems, epochSeconds, META, pk, type SessionTable } from './table';
+import { epochSeconds, META, pk, type SessionTable } from './table';
 
-export interface StoredSession {
+/**
+ * How long a session stays with the owner that last wrote it before another instance may take it
+ * over. A balancer re-routes a client only when its task looks dead (the ALB: two failed health
+ * checks, 20 s), so in AWS this never delays a failover; it keeps two instances that a stale
+ * cookie spreads one client's concurrent requests over from taking the session from each other
+ * mid-request.
+ */
+export const OWNER_GRACE_MS = 2_000;
+
+export interface StoredEvent {
+  seq: number;
+  message: JSONRPCMessage;
+}
+
+/** What a session's owner keeps in memory and writes back whole. */
+export interface SessionState {
+  counter: number;
+  /** The sequence number of the session's last GET-stream event. */
+  seq: number;
+  logLevel?: string;
+  subscriptions: string[];
+}
+
+export interface StoredSession extends SessionState {
   id: string;
   initialize: JSONRPCMessage;
   owner: string;
@@ -19,41 +42,57 @@ export interface StoredSession {
   createdAt: number;
   lastSeen: number;
   expiresAt: number;
-  logLevel?: string;
-  subscriptions: string[];
+  /** The stored GET-stream events, oldest first. */
+  events: StoredEvent[];
 }
 
-export type Setting = { logLevel: string } | { subscribe: string } | { unsubscribe: string };
+/** The epoch condition failed: another instance took the session over, or it was deleted or expired. */
+export class SessionMovedError extends Error {
+  override readonly name = 'SessionMovedError';
+  constructor(sessionId: string, options?: ErrorOptions) {
+    super(`session ${sessionId} moved to another instance, or ended; this instance no longer holds it`, options);
+  }
+}
 
-export class SessionRegistry implements SessionCounter {
+export class SessionRegistry {
   constructor(
     private readonly table: SessionTable,
     /** This instance: the owner it writes. */
     readonly owner: string,
     /** A session nobody touched for this long is expired (and TTL removes it later). */
     private readonly ttlMs: number,
+    /** GET-stream events kept per session, for `Last-Event-ID` replay. */
+    readonly maxEvents: number,
     private readonly now: () => number = Date.now,
+    private readonly graceMs = OWNER_GRACE_MS,
   ) {}
 
   private expiry(): number {
     return epochSeconds(this.now() + this.ttlMs);
   }
 
-  async create(id: string, initialize: JSONRPCMessage): Promise<void> {
+  /** Registers a new session owned by this instance at epoch 1. */
+  async create(id: string, initialize: JSONRPCMessage): Promise<StoredSession> {
     const now = this.now();
+    const item = { owner: this.owner, epoch: 1, createdAt: now, lastSeen: now, expiresAt: this.expiry(), counter: 0, seq: 0, subscriptions: [] };
     await this.table.doc.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { pk: pk(id), sk: META, initialize: JSON.stringify(initialize), owner: this.owner, epoch: 1, createdAt: now, lastSeen: now, expiresAt: this.expiry(), counter: 0 },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
+      new PutCommand({ TableName: this.table.name, Item: { pk: pk(id), sk: META, initialize: JSON.stringify(initialize), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
+    return { id, initialize, ...item, events: [] };
   }
 
   /** The session, or `undefined` when it is unknown, deleted or expired. */
   async load(id: string): Promise<StoredSession | undefined> {
     const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: { pk: pk(id), sk: META }, ConsistentRead: true }));
     if (!Item || Item.expiresAt <= epochSeconds(this.now())) return undefined;
+    const seq = (Item.seq as number | undefined) ?? 0;
+    const events = Object.entries(Item)
+      .filter(([key]) => /^e\d+$/.test(key))
+      .map(([, slot]) => slot as { s: number; m: string })
+      // A slot outside the window belongs to a larger MCP_EVENTS_PER_SESSION of an earlier deployment.
+      .filter((slot) => slot.s > seq - this.maxEvents && slot.s <= seq)
+      .sort((a, b) => a.s - b.s)
+      .map((slot) => ({ seq: slot.s, message: JSON.parse(slot.m) as JSONRPCMessage }));
     return {
       id,
       initialize: JSON.parse(Item.initialize),
@@ -62,12 +101,18 @@ export class SessionRegistry implements SessionCounter {
       createdAt: Item.createdAt,
       lastSeen: Item.lastSeen,
       expiresAt: Item.expiresAt,
+      counter: Item.counter ?? 0,
+      seq,
       logLevel: Item.logLevel,
-      subscriptions: Item.subscriptions ? [...(Item.subscriptions as Set<string>)] : [],
+      subscriptions: [...((Item.subscriptions as Iterable<string> | undefined) ?? [])],
+      events,
     };
   }
 
-  /** Takes the session over from the epoch seen in `load`; `false` when another instance got there first. */
+  /**
+   * Takes the session over from the epoch seen in `load`. `false` when another instance got there
+   * first, or when its owner wrote it within the grace period (it is alive and busy with it).
+   */
   async takeOwnership(session: StoredSession): Promise<boolean> {
     try {
       await this.table.doc.send(
@@ -75,9 +120,17 @@ export class SessionRegistry implements SessionCounter {
           TableName: this.table.name,
           Key: { pk: pk(session.id), sk: META },
           UpdateExpression: 'SET #owner = :me, epoch = :next, lastSeen = :now, expiresAt = :exp',
-          ConditionExpression: 'epoch = :seen AND expiresAt > :nowS',
+          ConditionExpression: 'epoch = :seen AND expiresAt > :nowS AND (lastSeen < :quiet OR #owner = :me)',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':me': this.owner, ':next': session.epoch + 1, ':seen': session.epoch, ':now': this.now(), ':exp': this.expiry(), ':nowS': epochSeconds(this.now()) },
+          ExpressionAttributeValues: {
+            ':me': this.owner,
+            ':next': session.epoch + 1,
+            ':seen': session.epoch,
+            ':now': this.now(),
+            ':exp': this.expiry(),
+            ':nowS': epochSeconds(this.now()),
+            ':quiet': this.now() - this.graceMs,
+          },
         }),
       );
       return true;
@@ -87,50 +140,56 @@ export class SessionRegistry implements SessionCounter {
     }
   }
 
-  /** Persists a setting the transport holds in memory, so that rehydration can re-apply it. */
-  async save(id: string, setting: Setting): Promise<void> {
-    const [expression, values]: [string, Record<string, unknown>] =
-      'logLevel' in setting
-        ? ['SET logLevel = :v, lastSeen = :now, expiresAt = :exp', { ':v': setting.logLevel }]
-        : 'subscribe' in setting
-          ? ['ADD subscriptions :v SET lastSeen = :now, expiresAt = :exp', { ':v': new Set([setting.subscribe]) }]
-          : ['DELETE subscriptions :v SET lastSeen = :now, expiresAt = :exp', { ':v': new Set([setting.unsubscribe]) }];
-    await this.update(id, expression, values);
+  /**
+   * Writes the owner's state and new events in one `UpdateItem`, only while `epoch` is still the
+   * session's: otherwise `SessionMovedError`, and nothing is stored.
+   */
+  async write(id: string, epoch: number, state: SessionState, events: StoredEvent[]): Promise<void> {
+    const values: Record<string, unknown> = {
+      ':counter': state.counter,
+      ':seq': state.seq,
+      ':subscriptions': state.subscriptions,
+      ':epoch': epoch,
+      ':now': this.now(),
+      ':exp': this.expiry(),
+      ':nowS': epochSeconds(this.now()),
+    };
+    const set = ['#counter = :counter', 'seq = :seq', 'subscriptions = :subscriptions', 'lastSeen = :now', 'expiresAt = :exp'];
+    if (state.logLevel !== undefined) {
+      set.push('logLevel = :logLevel');
+      values[':logLevel'] = state.logLevel;
+    }
+    // Only the newest event per slot: a burst longer than the window overwrites its own start.
+    const slots = new Map(events.map((e) => [e.seq % this.maxEvents, e]));
+    for (const [slot, event] of slots) {
+      set.push(`e${slot} = :e${slot}`);
+      values[`:e${slot}`] = { s: event.seq, m: JSON.stringify(event.message) };
+    }
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: { pk: pk(id), sk: META },
+          UpdateExpression: `SET ${set.join(', ')}`,
+          ConditionExpression: 'epoch = :epoch AND expiresAt > :nowS',
+          ExpressionAttributeNames: { '#counter': 'counter' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new SessionMovedError(id, { cause: error });
+      throw error;
+    }
   }
 
-  /** Moves the expiry forward; callers throttle it, so a chatty session does not write per request. */
-  async touch(id: string): Promise<void> {
-    await this.update(id, 'SET lastSeen = :now, expiresAt = :exp', {});
+  /** The session's current epoch, or `undefined` when it is gone: a cheap, eventually consistent read. */
+  async epochOf(id: string): Promise<number | undefined> {
+    const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: { pk: pk(id), sk: META }, ProjectionExpression: 'epoch, expiresAt' }));
+    return Item && Item.expiresAt > epochSeconds(this.now()) ? (Item.epoch as number) : undefined;
   }
 
-  async increment(id: string): Promise<number> {
-    const attributes = await this.update(id, 'ADD #counter :one SET lastSeen = :now, expiresAt = :exp', { ':one': 1 });
-    return attributes.counter as number;
-  }
-
-  async read(id: string): Promise<number> {
-    const { Item } = await this.table.doc.send(new GetCommand({ TableName: this.table.name, Key: { pk: pk(id), sk: META }, ProjectionExpression: '#counter, expiresAt', ExpressionAttributeNames: { '#counter': 'counter' } }));
-    return Item && Item.expiresAt > epochSeconds(this.now()) ? (Item.counter as number) : 0;
-  }
-
+  /** DELETE ends a session everywhere: its one item goes, and every other instance's next write fails. */
   async delete(id: string): Promise<void> {
-    await deleteSessionItems(this.table, id);
-  }
-
-  /** One write, no read: the condition keeps a deleted or expired session from coming back. */
-  private async update(id: string, expression: string, values: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const names: Record<string, string> = expression.includes('#counter') ? { '#counter': 'counter' } : {};
-    const { Attributes } = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: { pk: pk(id), sk: META },
-        UpdateExpression: expression,
-        ConditionExpression: 'attribute_exists(pk) AND expiresAt > :nowS',
-        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-        ExpressionAttributeValues: { ...values, ':now': this.now(), ':exp': this.expiry(), ':nowS': epochSeconds(this.now()) },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Attributes ?? {};
+    await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: { pk: pk(id), sk: META } }));
   }
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { haproxyInstalled, startHaproxyWith, type Balancer } from '../../../shared/test-support/balancer';
 import { startServerProcesses, type ServerProcess } from '../../../shared/test-support/processes';
 import { startStickyBalancer } from '../../balancer/sticky-balancer';
+import { startDynalite } from '../../src/dynamo/local';
+import { createLocalTable, sessionTable, type SessionTable } from '../../src/dynamo/table';
 
 export const SERVER_ENTRY = join(__dirname, '../../src/main.ts');
 export const HAPROXY_STICKY = join(__dirname, '../../balancer/haproxy-sticky.cfg');
@@ -37,6 +39,33 @@ export async function startCluster(kind: StickyKind, env: NodeJS.ProcessEnv = {}
     };
   } catch (error) {
     await Promise.all(servers.map((s) => s.stop('SIGKILL')));
+    throw error;
+  }
+}
+
+export interface DurableCluster extends Cluster {
+  /** The session table the instances share, for a test to look at what they stored. */
+  table: SessionTable;
+}
+
+/**
+ * The cluster with durable sessions: three instances behind the local balancer, sharing one
+ * dynalite in this process. A 1 s keep-alive flushes a new GET stream's headers promptly, and is
+ * how often an open GET stream checks that its instance still owns the session.
+ */
+export async function startDurableCluster(): Promise<DurableCluster> {
+  const dynamo = await startDynalite();
+  const table = sessionTable('mcp-sessions', dynamo.endpoint);
+  const stopDynamo = async () => {
+    table.doc.destroy();
+    await dynamo.stop();
+  };
+  try {
+    await createLocalTable(table);
+    const cluster = await startCluster('node', { MCP_SESSION_TABLE: table.name, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint, MCP_SSE_KEEPALIVE_MS: '1000' });
+    return { ...cluster, table, stop: async () => void (await cluster.stop(), await stopDynamo()) };
+  } catch (error) {
+    await stopDynamo();
     throw error;
   }
 }

@@ -1,0 +1,154 @@
+/**
+ * The durable sessions this instance owns, as write-behind state. While it holds a session's epoch
+ * no other instance can write the session (every write is conditional on that epoch), so the
+ * owner's memory is the truth: the counter, the settings and the event sequence change in memory,
+ * and go back to the table in one `UpdateItem` just before anything that depends on them leaves
+ * this instance: the GET-stream event that announces them, or the response. So a request that
+ * changes state and emits an event costs one write, an acknowledged change survives a SIGKILL,
+ * and an event is stored before it is delivered. A write that fails (the epoch moved, or DynamoDB
+ * refused it) marks the session lost here: memory may be ahead of the table, so it is dropped and
+ * the next request rebuilds it from the table.
+ */
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { SessionCounter } from '@mcp-on-aws/shared';
+
+import type { SessionRegistry, SessionState, StoredEvent, StoredSession } from './registry';
+
+export type Setting = { logLevel: string } | { subscribe: string } | { unsubscribe: string };
+
+class OwnedSession {
+  /** Changes made in memory, and how many of them the table has. */
+  private version = 0;
+  private written = 0;
+  private pending: StoredEvent[] = [];
+  private writing?: Promise<void>;
+  private lost?: Error;
+
+  constructor(
+    private readonly registry: SessionRegistry,
+    private readonly id: string,
+    readonly epoch: number,
+    readonly state: SessionState,
+  ) {}
+
+  change<T>(apply: (state: SessionState) => T): T {
+    const result = apply(this.state);
+    this.version++;
+    return result;
+  }
+
+  async append(message: JSONRPCMessage): Promise<number> {
+    const seq = this.change((s) => ++s.seq);
+    this.pending.push({ seq, message });
+    await this.flush();
+    return seq;
+  }
+
+  /** Resolves once every change made so far is in the table; one write at a time, so the last one wins. A lost copy acknowledges nothing. */
+  async flush(): Promise<void> {
+    const target = this.version;
+    if (this.lost) throw this.lost;
+    while (this.written < target) {
+      if (this.lost) throw this.lost;
+      this.writing ??= this.writeBack().finally(() => (this.writing = undefined));
+      await this.writing;
+    }
+  }
+
+  private async writeBack(): Promise<void> {
+    const version = this.version;
+    const events = this.pending.splice(0);
+    try {
+      await this.registry.write(this.id, this.epoch, { ...this.state, subscriptions: [...this.state.subscriptions] }, events);
+      this.written = version;
+    } catch (error) {
+      this.lost = error as Error;
+      throw error;
+    }
+  }
+}
+
+export class DurableSessions implements SessionCounter {
+  private readonly owned = new Map<string, OwnedSession>();
+
+  constructor(readonly registry: SessionRegistry) {}
+
+  /** Registers a new session, owned here. */
+  async create(id: string, initialize: JSONRPCMessage): Promise<void> {
+    this.own(await this.registry.create(id, initialize), 1);
+  }
+
+  load(id: string): Promise<StoredSession | undefined> {
+    return this.registry.load(id);
+  }
+
+  /** Takes over a session read with `load`; `false` when its owner is alive and busy with it, or another instance won. */
+  async takeOver(session: StoredSession): Promise<boolean> {
+    if (!(await this.registry.takeOwnership(session))) return false;
+    this.own(session, session.epoch + 1);
+    return true;
+  }
+
+  /** Forgets this instance's copy; the table keeps the session for another instance (or this one) to rebuild. */
+  release(id: string): void {
+    this.owned.delete(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.release(id);
+    await this.registry.delete(id);
+  }
+
+  /** Whether this instance still holds the session's epoch: an eventually consistent read only ever shows an older epoch, never a newer one. */
+  async stillOwned(id: string): Promise<boolean> {
+    const owned = this.owned.get(id);
+    if (!owned) return false;
+    const epoch = await this.registry.epochOf(id);
+    return epoch !== undefined && epoch <= owned.epoch;
+  }
+
+  async increment(id: string): Promise<number> {
+    return this.get(id).change((s) => ++s.counter);
+  }
+
+  async read(id: string): Promise<number> {
+    return this.get(id).state.counter;
+  }
+
+  /** A setting the transport keeps in memory, stored so rehydration can re-apply it; written with the response. */
+  apply(id: string, setting: Setting): void {
+    this.owned.get(id)?.change((s) => {
+      if ('logLevel' in setting) s.logLevel = setting.logLevel;
+      else if ('subscribe' in setting) s.subscriptions = [...new Set([...s.subscriptions, setting.subscribe])];
+      else s.subscriptions = s.subscriptions.filter((uri) => uri !== setting.unsubscribe);
+    });
+  }
+
+  /** Moves the expiry forward with the next write; callers throttle it. */
+  touch(id: string): Promise<void> {
+    const owned = this.owned.get(id);
+    owned?.change(() => undefined);
+    return owned?.flush() ?? Promise.resolve();
+  }
+
+  /** Stores a GET-stream event (and every change before it) in one write; resolves with its sequence number. */
+  append(id: string, message: JSONRPCMessage): Promise<number> {
+    return this.get(id).append(message);
+  }
+
+  /** Resolves once the session's changes are stored; nothing to do for a session this instance does not own. */
+  flush(id: string): Promise<void> {
+    return this.owned.get(id)?.flush() ?? Promise.resolve();
+  }
+
+  private own(session: StoredSession, epoch: number): void {
+    const { counter, seq, logLevel, subscriptions } = session;
+    this.owned.set(session.id, new OwnedSession(this.registry, session.id, epoch, { counter, seq, logLevel, subscriptions: [...subscriptions] }));
+  }
+
+  private get(id: string): OwnedSession {
+    const owned = this.owned.get(id);
+    if (!owned) throw new Error(`session ${id} is not held by this instance`);
+    return owned;
+  }
+}
