@@ -3,11 +3,14 @@
  * - memory per idle session: RSS growth over 1,000 sessions, each holding a GET stream;
  * - sessions created per second (initialize + notifications/initialized, 20 at a time);
  * - `tools/call echo` throughput inside one session, as a ratio to the stateless server's.
- * Each server is its own process; the load runs here. Throughput alternates between the two
+ * Each server is its own process and runs as it ships: the bundle its Dockerfile builds, with the
+ * Node flags of the Dockerfile's CMD. The load runs here. Throughput alternates between the two
  * servers in short rounds, so a neighbour's burst on a shared machine hits both alike.
  *
  *   npm run bench -w stateful-mcp-on-ecs          (BENCH_SECONDS=10 by default: the load time per server)
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +24,17 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 20;
 const idleSessions = 1_000;
 const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000' };
+const repo = join(__dirname, '../..');
+
+/** Builds the workspace's bundle as its Dockerfile does, and returns it with the Node flags of the Dockerfile's CMD. */
+function shipped(workspace: string): { bundle: string; nodeOptions: string } {
+  execFileSync('npm', ['run', 'build', '--workspace', workspace], { cwd: repo, stdio: 'ignore' });
+  const cmd = readFileSync(join(repo, workspace, 'Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m);
+  if (!cmd) throw new Error(`${workspace}/Dockerfile has no exec-form CMD`);
+  const [node, ...args] = JSON.parse(cmd[1]!) as string[];
+  if (node !== 'node') throw new Error(`${workspace}/Dockerfile does not run node`);
+  return { bundle: join(repo, workspace, 'dist', args.pop()!), nodeOptions: args.join(' ') };
+}
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const echo = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hello' } } });
@@ -62,14 +76,16 @@ async function sessionsPerSecond(mcp: string): Promise<number> {
 
 interface Memory {
   rss: number;
+  heapTotal: number;
   heapUsed: number;
 }
 
 /**
- * Growth per session with a GET stream, each reading taken after a full GC: over the first 1,000
- * sessions of a fresh process, which also pays V8's one-off growth, and over the next 1,000, the
- * marginal cost. RSS is what the task pays; the live heap is what the sessions hold, and V8 keeps
- * a reserve of about as much again on top of it.
+ * Growth per session with a GET stream, each reading taken on an idle process after a full GC
+ * (gc-server.ts): over the first 1,000 sessions of a fresh process, which also pays V8's one-off
+ * growth, and over the next 1,000, the marginal cost. RSS is what the task pays; the live heap is
+ * what the sessions hold; the V8 heap is what V8 has committed to hold it (live objects, and the
+ * free space between them on partly used pages).
  */
 async function perIdleSession(server: ServerProcess): Promise<{ first: Memory; next: Memory }> {
   const mcp = `${server.url}/mcp`;
@@ -88,16 +104,19 @@ async function perIdleSession(server: ServerProcess): Promise<{ first: Memory; n
     }
     await sleep(500);
   };
-  const per = (a: Memory, b: Memory): Memory => ({ rss: (b.rss - a.rss) / 1024 / idleSessions, heapUsed: (b.heapUsed - a.heapUsed) / 1024 / idleSessions });
+  const per = (a: Memory, b: Memory): Memory => {
+    const kb = (key: keyof Memory) => (b[key] - a[key]) / 1024 / idleSessions;
+    return { rss: kb('rss'), heapTotal: kb('heapTotal'), heapUsed: kb('heapUsed') };
+  };
   for (let i = 0; i < 50; i++) await openSession(mcp); // warm up code paths before the baseline
   const before = await settle();
   await openMany();
-  const thousand = await settle();
+  const first = await settle();
   await openMany();
-  const twoThousand = await settle();
+  const last = await settle();
   streams.forEach((s) => s.destroy());
   agent.destroy();
-  return { first: per(before, thousand), next: per(thousand, twoThousand) };
+  return { first: per(before, first), next: per(first, last) };
 }
 
 function openStream(mcp: string, session: Record<string, string>, agent: Agent): Promise<ClientRequest> {
@@ -114,21 +133,25 @@ function openStream(mcp: string, session: Record<string, string>, agent: Agent):
 
 async function main() {
   const servers: ServerProcess[] = [];
-  const start = async (entry: string) => {
-    const server = await startServerProcess(entry, env);
+  const start = async (entry: string, nodeOptions: string) => {
+    const server = await startServerProcess(entry, { ...env, NODE_OPTIONS: nodeOptions });
     servers.push(server);
     return server;
   };
   try {
-    const fresh = await startServerProcess(join(__dirname, 'gc-server.ts'), { ...env, NODE_OPTIONS: '--expose-gc' });
+    const statefulShipped = shipped('stateful-mcp-on-ecs');
+    const statelessShipped = shipped('stateless-mcp-on-ecs');
+    // gc-server.ts runs the same bundle with the same flags, and reads memory on SIGUSR2.
+    const fresh = await startServerProcess(join(__dirname, 'gc-server.ts'), { ...env, NODE_OPTIONS: `--expose-gc ${statefulShipped.nodeOptions}` });
     servers.push(fresh);
     const { first, next } = await perIdleSession(fresh);
     const kb = (n: number) => `${n.toFixed(1).padStart(6)} KB`;
-    console.log(`memory per idle session with a GET stream    RSS ${kb(next.rss)}   live heap ${kb(next.heapUsed)}   (target <= 50 KB)`);
-    console.log(`  the first 1,000 on a fresh process         RSS ${kb(first.rss)}   live heap ${kb(first.heapUsed)}`);
+    const line = (m: Memory) => `RSS ${kb(m.rss)}   V8 heap ${kb(m.heapTotal)}   live heap ${kb(m.heapUsed)}`;
+    console.log(`memory per idle session with a GET stream    ${line(next)}   (target: RSS <= 50 KB)`);
+    console.log(`  the first 1,000 on a fresh process         ${line(first)}`);
 
-    const stateless = await start(join(__dirname, '../../stateless-mcp-on-ecs/src/server.ts'));
-    const stateful = await start(join(__dirname, '../src/main.ts'));
+    const stateless = await start(statelessShipped.bundle, statelessShipped.nodeOptions);
+    const stateful = await start(statefulShipped.bundle, statefulShipped.nodeOptions);
     const session = await openSession(`${stateful.url}/mcp`);
     let baseline = 0;
     let inSession = 0;
