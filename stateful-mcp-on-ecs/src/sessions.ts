@@ -210,11 +210,17 @@ export class Sessions {
    * instance took the session over would go silent. Each keep-alive interval it checks the epoch
    * (one eventually consistent read) and, once it moved, ends the stream: the client reconnects
    * with `Last-Event-ID` to wherever its cookie now points, and the table replays what it missed.
+   * While it holds the session, an open stream keeps it alive in the registry as a request would.
    */
   private watchOwnership(id: string, registry: DurableSessions, transport: NodeStreamableHTTPServerTransport, res: Response): void {
     const timer = setInterval(() => {
       registry.stillOwned(id).then(
-        (owned) => owned || this.lose(id, transport, new Error('another instance took the session over')),
+        (owned) => {
+          if (!owned) return this.lose(id, transport, new Error('another instance took the session over'));
+          const s = this.live.get(id);
+          if (s) s.lastSeen = Date.now();
+          this.refreshExpiry(id, registry, transport);
+        },
         (error: Error) => this.log({ msg: 'cannot check session ownership', level: 'warn', session: id, error: error.message }),
       );
     }, this.config.keepAliveMs).unref();
