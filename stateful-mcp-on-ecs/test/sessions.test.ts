@@ -86,7 +86,8 @@ describe('2025-era sessions on one instance', () => {
     await increment(session, 2);
     let first = '';
     while (!first.includes('resources/updated')) first += new TextDecoder().decode((await reader.read()).value);
-    const lastEventId = /^id: (.+)$/m.exec(first)?.[1];
+    // The id of the update itself: other events (tools/list_changed, once the counter is above zero) may come first.
+    const lastEventId = /^id: (.+)$/m.exec(first.split('\n\n').find((event) => event.includes('resources/updated')) ?? '')?.[1];
     expect(lastEventId).toBeDefined();
     await reader.cancel();
 
