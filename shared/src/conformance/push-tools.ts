@@ -31,6 +31,13 @@ const enumsSchema = {
 // Without a session the SDK's push would wait for the client's timeout (60 s) rather than fail.
 const NO_CHANNEL = new Error('no session, so no channel for a server-to-client request');
 
+/**
+ * Without it the SDK sends the push on the session's GET stream, and drops it when that stream is
+ * not open yet: a client that opens it in parallel with its first call (the suites do) can lose
+ * the request. On the call's own POST stream it cannot be early.
+ */
+const onThisCall = (ctx: ServerContext) => ({ relatedRequestId: ctx.mcpReq.id });
+
 const failed = (what: string, error: unknown): CallToolResult => ({
   isError: true,
   content: [{ type: 'text', text: `${what} failed: ${error instanceof Error ? error.message : String(error)}` }],
@@ -47,7 +54,7 @@ export function registerPushTools(server: McpServer): void {
     async ({ prompt }, ctx) => {
       if (!ctx.sessionId) return failed('Sampling', NO_CHANNEL);
       try {
-        const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 });
+        const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 }, onThisCall(ctx));
         const content = Array.isArray(result.content) ? result.content[0] : result.content;
         return { content: [{ type: 'text', text: `LLM response: ${content?.type === 'text' ? content.text : ''}` }] };
       } catch (error) {
@@ -59,7 +66,7 @@ export function registerPushTools(server: McpServer): void {
   const elicit = async (ctx: ServerContext, params: ElicitRequestFormParams, label: string): Promise<CallToolResult> => {
     if (!ctx.sessionId) return failed('Elicitation', NO_CHANNEL);
     try {
-      const { action, content } = await ctx.mcpReq.elicitInput(params);
+      const { action, content } = await ctx.mcpReq.elicitInput(params, onThisCall(ctx));
       return { content: [{ type: 'text', text: `${label}action=${action}, content=${JSON.stringify(content ?? {})}` }] };
     } catch (error) {
       return failed('Elicitation', error);
