@@ -10,21 +10,15 @@ import { createListeningMcpHandler, createServerFactory, detectInstance, loadCon
 
 const base = { instance: detectInstance({}), config: loadConfig({}) };
 
-/** A 2026-era v2 client talking to the handler in process: no port, no sockets. */
-async function connectModern(handler: McpHttpHandler, notified: string[] = []): Promise<Client> {
+/** A 2026-era v2 client talking to the handler in process (no port, no sockets), calling `onNotified` with each list change. */
+async function connectModern(handler: McpHttpHandler, onNotified: (method: string) => void = () => {}): Promise<Client> {
   const client = new Client({ name: 'list-changed-test', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed'] as const) {
-    client.setNotificationHandler(method, () => void notified.push(method));
+    client.setNotificationHandler(method, () => onNotified(method));
   }
   const fetch = (url: string | URL, init?: RequestInit) => handler.fetch(new Request(url, init));
   await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch }));
   return client;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !check(); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-  }
 }
 
 describe('list-change notifications on subscriptions/listen', () => {
@@ -42,13 +36,18 @@ describe('list-change notifications on subscriptions/listen', () => {
 
   it('deliver the change the trigger hook announces to a stream that asked for it, and only that kind', async () => {
     const notified: string[] = [];
-    const client = await connectModern(handler, notified);
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    const client = await connectModern(handler, (method) => {
+      notified.push(method);
+      firstArrived();
+    });
     const subscription = await client.listen({ toolsListChanged: true });
     try {
       expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
       await client.callTool({ name: 'test_trigger_prompt_change', arguments: {} });
       await client.callTool({ name: 'test_trigger_tool_change', arguments: {} });
-      await until(() => notified.length > 0);
+      await arrived;
       expect(notified).toEqual(['notifications/tools/list_changed']);
     } finally {
       await subscription.close();
