@@ -2,7 +2,7 @@
  * mcp-remote, the stdio bridge many desktop clients use, keeps the cookies a server sets
  * (its src/lib/cookie-jar.ts), so it stays on the instance that holds its session. It is spawned
  * exactly as a desktop client would spawn it, and spoken to in newline-delimited JSON-RPC on stdin.
- * Our server asks for no authorization, so it never opens a browser or binds a callback port.
+ * It opens a browser or binds a callback port only after a 401, and our server asks for no authorization.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
