@@ -39,7 +39,7 @@ export class Sessions {
   /** Initializes in progress count against the cap too, so a burst cannot overshoot it. */
   private starting = 0;
   /** One rehydration per session at a time on this instance; concurrent requests share it. */
-  private readonly adopting = new Map<string, Promise<NodeStreamableHTTPServerTransport | 'busy' | undefined>>();
+  private readonly adopting = new Map<string, Promise<NodeStreamableHTTPServerTransport | 'busy' | 'full' | undefined>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -88,9 +88,10 @@ export class Sessions {
   async route(sessionId: string, req: Request, res: Response): Promise<boolean> {
     const transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId));
     if (!transport) return false;
-    if (transport === 'busy') {
+    if (transport === 'busy' || transport === 'full') {
       // Nothing happened here, so the request is safe to repeat; the cookie client retries a 503 by itself.
-      sendJsonRpcError(res, 503, JsonRpcCode.ServerError, 'This session is held by another instance, which used it moments ago; retry shortly', { 'retry-after': '1' });
+      const why = transport === 'full' ? `This instance holds its maximum of ${this.config.maxSessions} sessions` : 'This session is held by another instance, which used it moments ago';
+      sendJsonRpcError(res, 503, JsonRpcCode.ServerError, `${why}; retry shortly`, { 'retry-after': '1' });
       return true;
     }
     await this.handle(sessionId, req, res, transport);
@@ -123,10 +124,10 @@ export class Sessions {
    * owner; the other, like any instance that finds the owner busy with the session, answers 503
    * without touching it ('busy').
    */
-  private async adopt(id: string): Promise<NodeStreamableHTTPServerTransport | 'busy' | undefined> {
+  private async adopt(id: string): Promise<NodeStreamableHTTPServerTransport | 'busy' | 'full' | undefined> {
     const registry = this.stores.registry;
     if (!registry) return undefined;
-    if (this.full) return 'busy';
+    if (this.full) return 'full';
     let pending = this.adopting.get(id);
     if (!pending) {
       pending = (async () => {

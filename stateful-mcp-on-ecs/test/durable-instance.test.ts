@@ -1,7 +1,8 @@
 /**
- * A durable session whose only activity is an open GET stream stays alive in the registry: the
- * stream's ownership check moves the expiry forward as a request would, so another instance can
- * still take the session over after the idle timeout has passed since its last request.
+ * Durable sessions on in-process instances sharing one dynalite, at the edges of a session's life:
+ * a session whose only activity is an open GET stream stays alive in the registry (the stream's
+ * ownership check moves the expiry forward as a request would), and an instance at its session cap
+ * declines to take a session over with 503 instead of calling it gone.
  */
 import { raw } from '../../shared/test/support/raw-http';
 import { startDynalite, type LocalDynamo } from '../src/dynamo/local';
@@ -14,12 +15,19 @@ import { startStateful } from './support/stateful';
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 
-describe('an open GET stream keeps its durable session alive', () => {
+describe('durable sessions at the edges of their life (in process, dynalite)', () => {
   let dynamo: LocalDynamo;
   let table: SessionTable;
   // A 2 s idle timeout, checked (and refreshed) by the stream every 1 s keep-alive.
   const env = { MCP_SESSION_IDLE_MS: '2000', MCP_SSE_KEEPALIVE_MS: '1000' };
-  const start = (id: string) => startStateful(env, id, 2_000, dynamoStores(table, loadSessionConfig(env), { id, platform: 'local', version: '0' }));
+  const start = (id: string, more: NodeJS.ProcessEnv = {}) =>
+    startStateful({ ...env, ...more }, id, 2_000, dynamoStores(table, loadSessionConfig({ ...env, ...more }), { id, platform: 'local', version: '0' }));
+  const open = async (mcp: string) => {
+    const init = await raw(mcp, { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
+    const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    await raw(mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    return session;
+  };
   beforeAll(async () => {
     dynamo = await startDynalite();
     table = sessionTable('mcp-sessions', dynamo.endpoint);
@@ -30,14 +38,12 @@ describe('an open GET stream keeps its durable session alive', () => {
     await dynamo?.stop();
   });
 
-  it('moves the expiry forward while the stream is open, and lets it lapse once the stream is gone', async () => {
+  it('keeps a session whose only activity is an open GET stream, and lets it lapse once the stream is gone', async () => {
     const a = await start('a');
     const probe = new SessionRegistry(table, 'probe', 2_000, 100);
     try {
-      const init = await raw(a.mcp, { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
-      const id = String(init.headers['mcp-session-id']);
-      const session = { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' };
-      await raw(a.mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+      const session = await open(a.mcp);
+      const id = session['mcp-session-id'];
       const stream = new AbortController();
       const get = await fetch(a.mcp, { headers: { ...session, accept: 'text/event-stream' }, signal: stream.signal });
       void get.body?.pipeTo(new WritableStream()).catch(() => {});
@@ -49,6 +55,21 @@ describe('an open GET stream keeps its durable session alive', () => {
       expect(await probe.load(id)).toBeUndefined();
     } finally {
       await a.shutdown();
+    }
+  }, 20_000);
+
+  it('declines a takeover with 503 on an instance at its session cap, not 404: the session is not gone', async () => {
+    const [a, b] = await Promise.all([start('a'), start('b', { MCP_MAX_SESSIONS: '1' })]);
+    try {
+      const session = await open(a.mcp);
+      await open(b.mcp); // b is full
+      const declined = await raw(b.mcp, { headers: session, body: rpc(1, 'tools/call', { name: 'ping', arguments: {} }) });
+      expect(declined.status).toBe(503);
+      expect(declined.headers['retry-after']).toBe('1');
+      expect(declined.error?.message).toMatch(/maximum of 1 sessions/);
+      expect((await raw(a.mcp, { headers: session, body: rpc(2, 'tools/call', { name: 'ping', arguments: {} }) })).status).toBe(200);
+    } finally {
+      await Promise.all([a.shutdown(), b.shutdown()]);
     }
   }, 20_000);
 });
