@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 import { startServerProcess, startServerProcesses, type ServerProcess } from '../../shared/test-support/processes';
+import { startCookieProxy } from './cookie-proxy';
 
 const REPO = join(__dirname, '..', '..');
 /** The only thing the runner adds to a sample's environment, so each runs exactly as `npm start` runs it. */
@@ -45,15 +46,21 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'stateful-ecs-x3',
-    shape: 'three stateful-mcp-on-ecs/src/main.ts behind stateful-mcp-on-ecs/balancer/main.ts (AWSALB cookie)',
+    shape: 'three stateful-mcp-on-ecs/src/main.ts behind stateful-mcp-on-ecs/balancer/main.ts (AWSALB cookie), reached through a cookie-keeping proxy',
     async start() {
       // Like the deployed tasks, all three verify each other's requestState with one shared key.
       const servers = await startServerProcesses(3, join(REPO, 'stateful-mcp-on-ecs/src/main.ts'), { ...FIXTURES, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') });
-      const balancer = await start('stateful-mcp-on-ecs/balancer/main.ts', { BALANCER_TARGETS: servers.map((s) => s.url).join(',') }).catch(async (error: unknown) => {
-        await stopAll(servers);
+      const started: ServerProcess[] = [...servers];
+      try {
+        const balancer = await start('stateful-mcp-on-ecs/balancer/main.ts', { BALANCER_TARGETS: servers.map((s) => s.url).join(',') });
+        started.push(balancer);
+        // The suites and the Inspector keep no cookies; the proxy keeps the AWSALB cookie for them, as a real client must.
+        const proxy = await startCookieProxy(balancer.url);
+        return { mcpUrl: `${proxy.url}/mcp`, stop: async () => void (await Promise.all([proxy.close(), stopAll(started)])) };
+      } catch (error) {
+        await stopAll(started);
         throw error;
-      });
-      return { mcpUrl: `${balancer.url}/mcp`, stop: () => stopAll([balancer, ...servers]) };
+      }
     },
   },
 ];
