@@ -11,14 +11,14 @@ import { COUNTER_URI } from '@mcp-on-aws/shared';
 import { StickyClient } from '../client/sticky-client';
 import { OWNER_GRACE_MS } from '../src/dynamo/registry';
 import { META, pk } from '../src/dynamo/table';
-import { startDurableCluster, type DurableCluster } from './support/cluster';
+import { startDurableCluster, stickyKinds, type DurableCluster } from './support/cluster';
 import { until } from './support/stateful';
 
 const pidOf = (instance: string) => Number(instance.split(':').pop());
 
-describe('two survivors racing for a dead instance\'s session, through the sticky balancer', () => {
+describe.each(stickyKinds)('two survivors racing for a dead instance\'s session, through the %s sticky balancer', (kind) => {
   let cluster: DurableCluster;
-  beforeAll(async () => void (cluster = await startDurableCluster()), 30_000);
+  beforeAll(async () => void (cluster = await startDurableCluster(kind)), 30_000);
   afterAll(() => cluster?.stop());
 
   it('gives the session one owner, answers every call in the same session, and loses no event', async () => {

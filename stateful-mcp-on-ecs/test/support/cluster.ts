@@ -49,11 +49,11 @@ export interface DurableCluster extends Cluster {
 }
 
 /**
- * The cluster with durable sessions: three instances behind the local balancer, sharing one
+ * The cluster with durable sessions: three instances behind a sticky balancer, sharing one
  * dynalite in this process. A 1 s keep-alive flushes a new GET stream's headers promptly, and is
  * how often an open GET stream checks that its instance still owns the session.
  */
-export async function startDurableCluster(): Promise<DurableCluster> {
+export async function startDurableCluster(kind: StickyKind = 'node'): Promise<DurableCluster> {
   const dynamo = await startDynalite();
   const table = sessionTable('mcp-sessions', dynamo.endpoint);
   const stopDynamo = async () => {
@@ -62,7 +62,7 @@ export async function startDurableCluster(): Promise<DurableCluster> {
   };
   try {
     await createLocalTable(table);
-    const cluster = await startCluster('node', { MCP_SESSION_TABLE: table.name, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint, MCP_SSE_KEEPALIVE_MS: '1000' });
+    const cluster = await startCluster(kind, { MCP_SESSION_TABLE: table.name, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint, MCP_SSE_KEEPALIVE_MS: '1000' });
     return { ...cluster, table, stop: async () => void (await cluster.stop(), await stopDynamo()) };
   } catch (error) {
     await stopDynamo();
