@@ -53,8 +53,9 @@ export function createServerFactory(options: ServerOptions): McpServerFactory {
   const subscribable = options.counter !== undefined || fixtures;
   const requestState = { verify: confirmCodec.verify };
   const serverOptions = {
-    legacy: { capabilities: capabilities(subscribable, true), requestState },
-    // 2026-era change notifications travel only on subscriptions/listen streams, which need the bus.
+    // A 2025-era server announces changes only on a session's GET stream (the conformance fixtures
+    // stand in for one); a 2026-era server only on subscriptions/listen streams, which need the bus.
+    legacy: { capabilities: capabilities(subscribable, subscribable), requestState },
     modern: { capabilities: capabilities(subscribable, options.changes !== undefined), requestState },
   };
   const info = { name: 'mcp-on-aws', version: options.instance.version };
@@ -88,11 +89,10 @@ export function createListeningMcpHandler(options: Omit<ServerOptions, 'changes'
 }
 
 /** `listChanged: false` keeps the SDK from claiming it by default once a tool, resource or prompt is registered. */
-function capabilities(subscribable: boolean, notifies: boolean): ServerCapabilities {
-  const listChanged = notifies;
+function capabilities(subscribable: boolean, listChanged: boolean): ServerCapabilities {
   return {
     tools: { listChanged },
-    resources: subscribable && notifies ? { subscribe: true, listChanged } : { listChanged },
+    resources: subscribable && listChanged ? { subscribe: true, listChanged } : { listChanged },
     prompts: { listChanged },
     logging: {},
   };

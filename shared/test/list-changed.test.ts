@@ -68,4 +68,19 @@ describe('list-change notifications on subscriptions/listen', () => {
       await bare.close();
     }
   });
+
+  it('are not advertised to a stateless 2025-era client, which has no stream to hear them on', async () => {
+    const stateless = createListeningMcpHandler(base);
+    const client = new Client({ name: 'list-changed-test', version: '1.0.0' });
+    const fetch = (url: string | URL, init?: RequestInit) => stateless.fetch(new Request(url, init));
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch }));
+      const capabilities = client.getServerCapabilities();
+      expect(capabilities).toMatchObject({ tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false } });
+      expect(capabilities?.resources).not.toHaveProperty('subscribe');
+    } finally {
+      await client.close();
+      await stateless.close();
+    }
+  });
 });
