@@ -8,11 +8,12 @@ import { connectSession, startStateful, text, until } from './support/stateful';
 type Server = Awaited<ReturnType<typeof startStateful>>;
 
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const initializeWith = (capabilities: object) => JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 'raw', version: '1' } } });
+const initialize = initializeWith({});
 
 /** Opens a raw session: initialize + initialized, as a 2025-era client does. */
-async function rawSession(mcp: string): Promise<Record<string, string>> {
-  const init = await raw(mcp, { headers, body: initialize });
+async function rawSession(mcp: string, capabilities = {}): Promise<Record<string, string>> {
+  const init = await raw(mcp, { headers, body: initializeWith(capabilities) });
   const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
   await raw(mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
   return session;
@@ -44,6 +45,27 @@ describe('2025-era sessions on one instance', () => {
     expect(text(await client.callTool({ name: 'ask_model', arguments: { question: 'meaning of life?' } }))).toBe('test-model: forty-two');
     expect(pushed.samplings).toEqual(['meaning of life?']);
     await client.close();
+  });
+
+  it("sends ask_model's sampling request on the call's own stream, so a client that has not opened its GET stream yet still gets it", async () => {
+    const session = await rawSession(server.mcp, { sampling: {} });
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_model', arguments: { question: 'q' } } };
+    const response = await fetch(server.mcp, { method: 'POST', headers: session, body: JSON.stringify(call), signal: AbortSignal.timeout(5_000) });
+    const stream = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(seen)) {
+        const { value, done } = await stream.read();
+        if (done) throw new Error(`the stream ended without ${pattern}: ${seen}`);
+        seen += value;
+      }
+      return pattern.exec(seen)!;
+    };
+    const sampling = JSON.parse((await readUntil(/^data: (.*"sampling\/createMessage".*)$/m))[1]!) as { id: number };
+    const answer = { jsonrpc: '2.0', id: sampling.id, result: { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'raw-model' } };
+    expect((await raw(server.mcp, { headers: session, body: JSON.stringify(answer) })).status).toBe(202);
+    expect(JSON.parse((await readUntil(/^data: (.*"result".*)$/m))[1]!)).toMatchObject({ id: 1, result: { content: [{ text: 'raw-model: forty-two' }] } });
+    await raw(server.mcp, { method: 'DELETE', headers: session });
   });
 
   it('filters log notifications by the level the session set with logging/setLevel', async () => {

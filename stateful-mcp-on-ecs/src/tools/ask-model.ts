@@ -17,7 +17,8 @@ export function registerAskModel(server: McpServer): void {
   server.registerTool('ask_model', config, async ({ question }, ctx) => {
     await ctx.mcpReq.log('debug', `sampling request: ${question.length} characters`, 'ask_model');
     await ctx.mcpReq.log('info', 'asking the client model', 'ask_model');
-    const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: question } }], maxTokens: 500 });
+    // On this call's own stream: the session's GET stream may not be open yet, and the SDK would hold the request for it.
+    const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: question } }], maxTokens: 500 }, { relatedRequestId: ctx.mcpReq.id });
     const [block] = Array.isArray(result.content) ? result.content : [result.content];
     const answer = block?.type === 'text' ? block.text : `(${block?.type ?? 'no'} content)`;
     return { content: [{ type: 'text', text: `${result.model}: ${answer}` }] };
