@@ -144,6 +144,7 @@ export class Sessions {
           await replayHandshake(transport, stored);
         } catch (error) {
           registry.release(id);
+          void transport.close();
           throw error;
         }
         this.keep(id, transport);
