@@ -11,8 +11,8 @@ export interface EventLog {
   append(sessionId: string, streamId: string, message: JSONRPCMessage): Promise<string>;
   /** The stream an event belongs to, or `undefined` when the id is unknown or already evicted. */
   streamOf(sessionId: string, eventId: string): Promise<string | undefined>;
-  /** The events of that event's stream that came after it, oldest first. */
-  after(sessionId: string, eventId: string): Promise<Array<{ id: string; message: JSONRPCMessage }>>;
+  /** That event's stream and the events of it that came after the event, oldest first; `undefined` like `streamOf`. One read for a replay. */
+  after(sessionId: string, eventId: string): Promise<{ streamId: string; events: Array<{ id: string; message: JSONRPCMessage }> } | undefined>;
   /** Drops everything the session stored (it was closed or expired). */
   forget(sessionId: string): Promise<void>;
 }
@@ -23,13 +23,13 @@ export function sessionEventStore(log: EventLog, sessionId: string): EventStore 
     storeEvent: (streamId, message) => log.append(sessionId, streamId, message),
     getStreamIdForEventId: (eventId) => log.streamOf(sessionId, eventId),
     async replayEventsAfter(lastEventId, { send }) {
-      const streamId = await log.streamOf(sessionId, lastEventId);
-      if (streamId === undefined) throw new Error(`Unknown event id ${lastEventId}`);
-      for (const event of await log.after(sessionId, lastEventId)) {
+      const replay = await log.after(sessionId, lastEventId);
+      if (!replay) throw new Error(`Unknown event id ${lastEventId}`);
+      for (const event of replay.events) {
         // Priming events (`{}`) only carry an id for the client to resume from; never resend them.
         if ('method' in event.message || 'id' in event.message) await send(event.id, event.message);
       }
-      return streamId;
+      return replay.streamId;
     },
   };
 }

@@ -32,12 +32,13 @@ export class MemoryEventLog implements EventLog {
     return this.find(sessionId, eventId)?.streamId;
   }
 
-  async after(sessionId: string, eventId: string): Promise<Array<{ id: string; message: JSONRPCMessage }>> {
+  async after(sessionId: string, eventId: string): Promise<{ streamId: string; events: Array<{ id: string; message: JSONRPCMessage }> } | undefined> {
     const from = this.find(sessionId, eventId);
-    if (!from) return [];
-    return (this.sessions.get(sessionId)?.events ?? [])
+    if (!from) return undefined;
+    const events = (this.sessions.get(sessionId)?.events ?? [])
       .filter((e) => e.seq > from.seq && e.streamId === from.streamId)
       .map((e) => ({ id: String(e.seq), message: e.message }));
+    return { streamId: from.streamId, events };
   }
 
   async forget(sessionId: string): Promise<void> {

@@ -7,6 +7,7 @@ import { DynamoEventLog, GET_STREAM, splitEventLog } from '../src/dynamo/event-l
 import { startDynalite, type LocalDynamo } from '../src/dynamo/local';
 import { OWNER_GRACE_MS, SessionMovedError, SessionRegistry } from '../src/dynamo/registry';
 import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/dynamo/table';
+import { sessionEventStore } from '../src/event-log';
 
 const update = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/resources/updated', params: { uri: `u${n}` } });
 const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
@@ -43,7 +44,13 @@ describe('DynamoDB session stores (dynalite)', () => {
     for (let n = 1; n <= 12; n++) ids.push(await log.append('order', GET_STREAM, update(n)));
     expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
     expect(await log.streamOf('order', '9')).toBe(GET_STREAM);
-    expect(await log.after('order', '9')).toEqual([10, 11, 12].map((n) => ({ id: String(n), message: update(n) })));
+    expect(await log.after('order', '9')).toEqual({ streamId: GET_STREAM, events: [10, 11, 12].map((n) => ({ id: String(n), message: update(n) })) });
+    // The SDK's replay: one read of the session's item.
+    calls.length = 0;
+    const sent: string[] = [];
+    expect(await sessionEventStore(log, 'order').replayEventsAfter('10', { send: async (id) => void sent.push(id) })).toBe(GET_STREAM);
+    expect(sent).toEqual(['11', '12']);
+    expect(calls).toEqual(['GetItemCommand']);
   });
 
   it('continues the sequence, counter and settings on the instance that takes the session over', async () => {
@@ -71,8 +78,8 @@ describe('DynamoDB session stores (dynalite)', () => {
     await log.append('apart-a', GET_STREAM, update(1));
     await log.append('apart-b', GET_STREAM, update(100));
     await log.append('apart-a', GET_STREAM, update(2));
-    expect((await log.after('apart-a', '1')).map((e) => e.message)).toEqual([update(2)]);
-    expect(await log.after('apart-b', '1')).toEqual([]);
+    expect((await log.after('apart-a', '1'))?.events.map((e) => e.message)).toEqual([update(2)]);
+    expect(await log.after('apart-b', '1')).toEqual({ streamId: GET_STREAM, events: [] });
     expect(await log.streamOf('apart-b', '2')).toBeUndefined();
   });
 
@@ -82,7 +89,8 @@ describe('DynamoDB session stores (dynalite)', () => {
     await a.create('bounded', initialize);
     for (let n = 1; n <= 7; n++) await log.append('bounded', GET_STREAM, update(n));
     expect(await log.streamOf('bounded', '4')).toBeUndefined();
-    expect((await log.after('bounded', '5')).map((e) => e.id)).toEqual(['6', '7']);
+    expect((await log.after('bounded', '5'))?.events.map((e) => e.id)).toEqual(['6', '7']);
+    expect(await log.after('bounded', '4')).toBeUndefined();
     expect(Object.keys((await item('bounded'))!).filter((k) => /^e\d+$/.test(k)).sort()).toEqual(['e0', 'e1', 'e2']);
   });
 
@@ -185,6 +193,6 @@ describe('DynamoDB session stores (dynalite)', () => {
     expect(await log.streamOf('split', post)).toBe('req-1');
     expect(await log.streamOf('split', get)).toBe(GET_STREAM);
     await log.append('split', 'req-1', update(2));
-    expect(await log.after('split', post)).toEqual([{ id: 'm2', message: update(2) }]);
+    expect(await log.after('split', post)).toEqual({ streamId: 'req-1', events: [{ id: 'm2', message: update(2) }] });
   });
 });

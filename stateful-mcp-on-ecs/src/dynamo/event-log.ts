@@ -32,11 +32,12 @@ export class DynamoEventLog implements EventLog {
     return stored?.events.some((e) => e.seq === seq) ? GET_STREAM : undefined;
   }
 
-  async after(sessionId: string, eventId: string): Promise<Array<{ id: string; message: JSONRPCMessage }>> {
+  async after(sessionId: string, eventId: string): Promise<{ streamId: string; events: Array<{ id: string; message: JSONRPCMessage }> } | undefined> {
     const seq = parseSeq(eventId);
-    if (seq === undefined) return [];
+    if (seq === undefined) return undefined;
     const stored = await this.sessions.load(sessionId);
-    return (stored?.events ?? []).filter((e) => e.seq > seq).map((e) => ({ id: String(e.seq), message: e.message }));
+    if (!stored?.events.some((e) => e.seq === seq)) return undefined;
+    return { streamId: GET_STREAM, events: stored.events.filter((e) => e.seq > seq).map((e) => ({ id: String(e.seq), message: e.message })) };
   }
 
   /** Nothing local: the events go with the session's item (DELETE or TTL). */
@@ -55,8 +56,11 @@ export function splitEventLog(durable: EventLog, memory: EventLog = new MemoryEv
     append: async (sessionId, streamId, message) =>
       streamId === GET_STREAM ? durable.append(sessionId, streamId, message) : MEMORY_PREFIX + (await memory.append(sessionId, streamId, message)),
     streamOf: (sessionId, eventId) => (local(eventId) ? memory.streamOf(sessionId, eventId.slice(1)) : durable.streamOf(sessionId, eventId)),
-    after: async (sessionId, eventId) =>
-      local(eventId) ? (await memory.after(sessionId, eventId.slice(1))).map((e) => ({ ...e, id: MEMORY_PREFIX + e.id })) : durable.after(sessionId, eventId),
+    after: async (sessionId, eventId) => {
+      if (!local(eventId)) return durable.after(sessionId, eventId);
+      const replay = await memory.after(sessionId, eventId.slice(1));
+      return replay && { ...replay, events: replay.events.map((e) => ({ ...e, id: MEMORY_PREFIX + e.id })) };
+    },
     forget: async (sessionId) => void (await Promise.all([durable.forget(sessionId), memory.forget(sessionId)])),
   };
 }
