@@ -78,6 +78,10 @@ export class StickyClient {
     return this.withSession(() => this.client.callTool(...args));
   }
 
+  listTools(...args: Parameters<Client['listTools']>): ReturnType<Client['listTools']> {
+    return this.withSession(() => this.client.listTools(...args));
+  }
+
   readResource(...args: Parameters<Client['readResource']>): ReturnType<Client['readResource']> {
     return this.withSession(() => this.client.readResource(...args));
   }

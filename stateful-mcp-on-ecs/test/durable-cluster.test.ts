@@ -156,6 +156,8 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
       const before = await ping(client);
       await cluster.servers.find((s) => s.child.pid === Number(before.instance.split(':').pop()))!.stop('SIGKILL');
 
+      // The rebuilt session lists what the client saw before: read_counter appeared once the counter passed zero.
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('read_counter');
       for (let n = 6; n <= 7; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
       const after = await ping(client);
       expect(after.instance).not.toBe(before.instance);

@@ -20,6 +20,12 @@ export function registerCounterReader(server: McpServer, counter: SessionCounter
     return { content: [{ type: 'text', text: String(value) }], structuredContent: { value } };
   });
   reader.disable(); // before connect, so nothing is announced
+  // A new session starts at zero. One initialized with its counter already above zero was rebuilt on
+  // another task (durable sessions): its client has seen the tool, so it is back without an announcement.
+  server.server.oninitialized = () => {
+    const sessionId = server.server.transport?.sessionId;
+    if (sessionId) void counter.read(sessionId).then((value) => void (value > 0 && (reader.enabled = true)), () => {});
+  };
   const seen = (value: number) => {
     if (value > 0 && !reader.enabled) reader.enable();
     return value;
