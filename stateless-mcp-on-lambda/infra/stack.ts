@@ -83,25 +83,16 @@ export class StatelessMcpOnLambda extends Stack {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole grants only CreateLogGroup, CreateLogStream and PutLogEvents: the least a logging function needs.',
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-level role that access logging requires.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason: 'The function validates every body against the MCP schema and answers JSON-RPC errors; a gateway model would duplicate it with worse errors.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: 'WAF costs more than this sample (USD 5 a month per web ACL and up); stage throttling caps abuse. Add a web ACL for production.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason: 'Authentication is a later issue; the one place it goes is marked at the ANY /mcp method, and the README says the endpoint is open until then.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'As for APIG4: the authorizer (Cognito or a token-validating Lambda) goes at the marked ANY /mcp method.',
-    });
+    const apiFindings: Array<[id: string, reason: string]> = [
+      [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-level role that access logging requires.',
+      ],
+      ['AwsSolutions-APIG2', 'The function validates every body against the MCP schema and answers JSON-RPC errors; a gateway model would duplicate it with worse errors.'],
+      ['AwsSolutions-APIG3', 'WAF costs more than this sample (USD 5 a month per web ACL and up); stage throttling caps abuse. Add a web ACL for production.'],
+      ['AwsSolutions-APIG4', 'Authentication is a later issue; the one place it goes is marked at the ANY /mcp method, and the README says the endpoint is open until then.'],
+      ['AwsSolutions-COG4', 'As for APIG4: the authorizer (Cognito or a token-validating Lambda) goes at the marked ANY /mcp method.'],
+    ];
+    for (const [id, reason] of apiFindings) Validations.of(this.api).acknowledge({ id, reason });
   }
 }
