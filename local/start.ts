@@ -15,10 +15,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-import { startBalancer } from '../shared/test-support/balancer';
-import { startServerProcess, startServerProcesses, type ServerProcess } from '../shared/test-support/processes';
-import { startStickyBalancer } from '../stateful-mcp-on-ecs/balancer/sticky-balancer';
-import { startDynalite } from '../stateful-mcp-on-ecs/src/dynamo/local';
+import { startBalancer, type BalancerOptions } from './balancer';
+import { startDynalite } from './dynalite';
+import { startServerProcess, startServerProcesses, type ServerProcess } from './processes';
 
 const root = join(__dirname, '..');
 
@@ -41,7 +40,7 @@ const samples: Record<string, Sample> = {
     defaultPort: 3001,
     what: 'Lambda handler behind the local API Gateway',
     async start(port, env) {
-      const api = await startServerProcess(join(root, 'stateless-mcp-on-lambda/src/local.ts'), { ...env, PORT: String(port) });
+      const api = await startServerProcess(join(__dirname, 'api-gateway.ts'), { ...env, PORT: String(port) });
       return { endpoint: `${api.url}/mcp`, stop: () => stopAll([api]) };
     },
   },
@@ -49,7 +48,7 @@ const samples: Record<string, Sample> = {
     portVariable: 'STATELESS_PORT',
     defaultPort: 3002,
     what: '3 processes behind a round-robin balancer',
-    start: (port, env) => startCluster('stateless-mcp-on-ecs/src/server.ts', env, (targets) => startBalancer(targets, 'node', port)),
+    start: (port, env) => startCluster('stateless-mcp-on-ecs/src/server.ts', env, { port }),
   },
   'stateful-mcp-on-ecs': {
     portVariable: 'STATEFUL_PORT',
@@ -64,7 +63,7 @@ const samples: Record<string, Sample> = {
         // The AWS SDK warns each process that it will need Node 22 from 2027; the images already run 22.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
-      const cluster = await startCluster('stateful-mcp-on-ecs/src/main.ts', { ...env, ...sessions }, (targets) => startStickyBalancer({ targets, port })).catch(async (error: unknown) => {
+      const cluster = await startCluster('stateful-mcp-on-ecs/src/main.ts', { ...env, ...sessions }, { port, sticky: true }).catch(async (error: unknown) => {
         await dynamo.stop();
         throw error;
       });
@@ -74,9 +73,9 @@ const samples: Record<string, Sample> = {
 };
 
 /** Three server processes, as three tasks, behind a balancer that stands in for the ALB. */
-async function startCluster(entry: string, env: NodeJS.ProcessEnv, balance: (targets: string[]) => Promise<{ url: string; stop(): Promise<void> }>): Promise<Running> {
+async function startCluster(entry: string, env: NodeJS.ProcessEnv, options: Omit<BalancerOptions, 'targets'>): Promise<Running> {
   const servers = await startServerProcesses(3, join(root, entry), env);
-  const balancer = await balance(servers.map((s) => s.url)).catch(async (error: unknown) => {
+  const balancer = await startBalancer({ ...options, targets: servers.map((s) => s.url) }).catch(async (error: unknown) => {
     await stopAll(servers);
     throw error;
   });

@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-import { startServerProcess, startServerProcesses, type ServerProcess } from '../../shared/test-support/processes';
-import { startCookieProxy } from './cookie-proxy';
+import { startServerProcess, startServerProcesses, type ServerProcess } from '../../local/processes';
 
 const REPO = join(__dirname, '..', '..');
 /** The only thing the runner adds to a sample's environment, so each runs exactly as `npm start` runs it. */
@@ -35,9 +34,9 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'stateless-lambda',
-    shape: 'stateless-mcp-on-lambda/src/local.ts (the Lambda handler behind the local API Gateway, stage "local")',
+    shape: 'local/api-gateway.ts (the Lambda handler behind the local API Gateway, stage "local")',
     // Its listening line's url is the stage's base URL, http://127.0.0.1:<port>/local.
-    start: single('stateless-mcp-on-lambda/src/local.ts'),
+    start: single('local/api-gateway.ts'),
   },
   {
     name: 'stateful-ecs',
@@ -46,19 +45,16 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'stateful-ecs-x3',
-    shape: 'three stateful-mcp-on-ecs/src/main.ts behind stateful-mcp-on-ecs/balancer/main.ts (AWSALB cookie), reached through a cookie-keeping proxy',
+    shape: 'three stateful-mcp-on-ecs/src/main.ts behind local/balancer.ts (AWSALB cookie), which keeps the cookie for its clients',
     async start() {
       // Like the deployed tasks, all three verify each other's requestState with one shared key.
       const servers = await startServerProcesses(3, join(REPO, 'stateful-mcp-on-ecs/src/main.ts'), { ...FIXTURES, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') });
-      const started: ServerProcess[] = [...servers];
       try {
-        const balancer = await start('stateful-mcp-on-ecs/balancer/main.ts', { BALANCER_TARGETS: servers.map((s) => s.url).join(',') });
-        started.push(balancer);
-        // The suites and the Inspector keep no cookies; the proxy keeps the AWSALB cookie for them, as a real client must.
-        const proxy = await startCookieProxy(balancer.url);
-        return { mcpUrl: `${proxy.url}/mcp`, stop: async () => void (await Promise.all([proxy.close(), stopAll(started)])) };
+        // The suites and the Inspector keep no cookies; the balancer keeps the AWSALB cookie for them, as a real client must.
+        const balancer = await start('local/balancer.ts', { BALANCER_TARGETS: servers.map((s) => s.url).join(','), BALANCER_STICKY: '1', BALANCER_KEEP_COOKIES: '1' });
+        return { mcpUrl: `${balancer.url}/mcp`, stop: () => stopAll([...servers, balancer]) };
       } catch (error) {
-        await stopAll(started);
+        await stopAll(servers);
         throw error;
       }
     },

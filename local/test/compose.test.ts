@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { haproxyInstalled } from '../../shared/test-support/balancer';
-import { startServerProcess } from '../../shared/test-support/processes';
+import { haproxyInstalled } from '../haproxy';
+import { startServerProcess } from '../processes';
 
 const root = join(__dirname, '../..');
 const composeInstalled = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
@@ -40,7 +40,7 @@ describe('docker-compose.yml', () => {
 
   (composeInstalled && haproxyInstalled() ? it : it.skip)('mounts the same HAProxy configs the tests use, and each is valid with its environment', () => {
     const configs = [...resolved().matchAll(/- (\S+\.cfg):\/usr\/local\/etc\/haproxy\/haproxy\.cfg:ro/g)].map((m) => m[1]!);
-    expect(configs.map((c) => c.slice(root.length + 1)).sort()).toEqual(['shared/test-support/haproxy-round-robin.cfg', 'stateful-mcp-on-ecs/balancer/haproxy-sticky.cfg']);
+    expect(configs.map((c) => c.slice(root.length + 1)).sort()).toEqual(['local/haproxy/round-robin.cfg', 'local/haproxy/sticky.cfg']);
     for (const config of configs) {
       expect(existsSync(config)).toBe(true);
       const env = { ...process.env, LB_BIND: '127.0.0.1:3002', LB_CHECK_INTER: '2s', BACKEND_1: '127.0.0.1:8081', BACKEND_2: '127.0.0.1:8082', BACKEND_3: '127.0.0.1:8083' };

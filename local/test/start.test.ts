@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { freePort } from '../../shared/test-support/balancer';
+import { freePort } from '../haproxy';
 import { connect } from '../../shared/test/support/clients';
 
 const root = join(__dirname, '../..');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DockerIgnoreStrategy } from 'aws-cdk-lib';
 
 import { REPO_ROOT, dockerignorePatterns } from '../infra/image';
-import { startServerProcess } from './processes';
+import { startServerProcess } from '../../local/processes';
 
 /**
  * The checks every ECS sample's Dockerfile gets, with no Docker engine: it lints clean, builds in

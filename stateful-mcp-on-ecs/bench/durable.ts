@@ -13,7 +13,7 @@ import { loadConfig, serve } from '@mcp-on-aws/shared';
 import autocannon from 'autocannon';
 
 import { createStatefulServer } from '../src/app';
-import { startDynalite } from '../src/dynamo/local';
+import { startDynalite } from '../../local/dynalite';
 import { OWNER_GRACE_MS } from '../src/dynamo/registry';
 import { createLocalTable, sessionTable } from '../src/dynamo/table';
 import { loadSessionConfig } from '../src/session-config';

@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import autocannon from 'autocannon';
 
-import { startServerProcess, type ServerProcess } from '../../shared/test-support/processes';
+import { startServerProcess, type ServerProcess } from '../../local/processes';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 20;

@@ -5,7 +5,7 @@
  * declines to take a session over with 503 instead of calling it gone.
  */
 import { raw } from '../../shared/test/support/raw-http';
-import { startDynalite, type LocalDynamo } from '../src/dynamo/local';
+import { startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { SessionRegistry } from '../src/dynamo/registry';
 import { createLocalTable, sessionTable, type SessionTable } from '../src/dynamo/table';
 import { loadSessionConfig } from '../src/session-config';

@@ -4,7 +4,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 
 import { DurableSessions } from '../src/dynamo/durable-sessions';
 import { DynamoEventLog, GET_STREAM, splitEventLog } from '../src/dynamo/event-log';
-import { startDynalite, type LocalDynamo } from '../src/dynamo/local';
+import { startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { OWNER_GRACE_MS, SessionMovedError, SessionRegistry } from '../src/dynamo/registry';
 import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/dynamo/table';
 import { sessionEventStore } from '../src/event-log';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import autocannon from 'autocannon';
 
-import { startServerProcess, type ServerProcess } from '../../shared/test-support/processes';
+import { startServerProcess, type ServerProcess } from '../../local/processes';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);

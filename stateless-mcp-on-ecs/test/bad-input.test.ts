@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 import { raw } from '../../shared/test/support/raw-http';
-import { startServerProcess, type ServerProcess } from '../../shared/test-support/processes';
+import { startServerProcess, type ServerProcess } from '../../local/processes';
 
 const entry = join(__dirname, '../src/server.ts');
 const albDns = 'statel-mcpal-abc123-1234567890.eu-west-1.elb.amazonaws.com';

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { connect, text } from '../../shared/test/support/clients';
-import { haproxyInstalled, startBalancer, type Balancer, type BalancerKind } from '../../shared/test-support/balancer';
-import { startServerProcesses, type ServerProcess } from '../../shared/test-support/processes';
+import { startBalancer, type Balancer } from '../../local/balancer';
+import { HAPROXY_ROUND_ROBIN, haproxyInstalled, startHaproxy } from '../../local/haproxy';
+import { startServerProcesses, type ServerProcess } from '../../local/processes';
 
 const entry = join(__dirname, '../src/server.ts');
-const kinds: BalancerKind[] = haproxyInstalled() ? ['haproxy', 'node'] : ['node'];
+const kinds: Array<'haproxy' | 'node'> = haproxyInstalled() ? ['haproxy', 'node'] : ['node'];
 const eras = ['legacy', 'modern'] as const;
 
 type Client = Awaited<ReturnType<typeof connect>>;
@@ -28,7 +29,8 @@ describe.each(kinds)('a stateless cluster behind %s', (kind) => {
 
   beforeAll(async () => {
     servers = await startServerProcesses(3, entry, { MCP_SHUTDOWN_DEADLINE_MS: '2000' });
-    balancer = await startBalancer(servers.map((s) => s.url), kind);
+    const targets = servers.map((s) => s.url);
+    balancer = kind === 'haproxy' ? await startHaproxy(HAPROXY_ROUND_ROBIN, targets) : await startBalancer({ targets });
     instances = await Promise.all(servers.map(async (s) => ((await (await fetch(`${s.url}/health`)).json()) as { instance: string }).instance));
   }, 60_000);
 

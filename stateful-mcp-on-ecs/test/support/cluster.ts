@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 
-import { haproxyInstalled, startHaproxyWith, type Balancer } from '../../../shared/test-support/balancer';
-import { startServerProcesses, type ServerProcess } from '../../../shared/test-support/processes';
-import { startStickyBalancer } from '../../balancer/sticky-balancer';
-import { startDynalite } from '../../src/dynamo/local';
+import { startBalancer, type Balancer } from '../../../local/balancer';
+import { startDynalite } from '../../../local/dynalite';
+import { HAPROXY_STICKY, haproxyInstalled, startHaproxy } from '../../../local/haproxy';
+import { startServerProcesses, type ServerProcess } from '../../../local/processes';
 import { createLocalTable, sessionTable, type SessionTable } from '../../src/dynamo/table';
 
 export const SERVER_ENTRY = join(__dirname, '../../src/main.ts');
-export const HAPROXY_STICKY = join(__dirname, '../../balancer/haproxy-sticky.cfg');
 
 export type StickyKind = 'node' | 'haproxy';
 
@@ -27,7 +26,7 @@ export async function startCluster(kind: StickyKind, env: NodeJS.ProcessEnv = {}
   const servers = await startServerProcesses(3, SERVER_ENTRY, env);
   const urls = servers.map((s) => s.url);
   try {
-    const balancer = kind === 'node' ? await startStickyBalancer({ targets: urls, healthIntervalMs: 200 }) : await startHaproxyWith(HAPROXY_STICKY, urls);
+    const balancer = kind === 'node' ? await startBalancer({ targets: urls, sticky: true, healthIntervalMs: 200 }) : await startHaproxy(HAPROXY_STICKY, urls);
     return {
       servers,
       balancer,

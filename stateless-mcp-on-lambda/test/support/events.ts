@@ -8,6 +8,8 @@
 import { createLambdaHandler } from '../../src/handler';
 import { loadConfig, detectInstance, type LogLine } from '@mcp-on-aws/shared';
 
+import { restApiEvent } from '../../../local/api-gateway';
+
 export const HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
 export const ACCEPT = 'application/json, text/event-stream';
 
@@ -22,38 +24,9 @@ export interface HttpRequest {
   stage?: string;
 }
 
-export function restEvent({ method = 'POST', path = '/mcp', headers = {}, query, body = null, base64 = false, stage = 'prod' }: HttpRequest = {}) {
-  const multiValueHeaders = Object.fromEntries(Object.entries({ Host: HOST, ...headers }).map(([k, v]) => [k, ([] as string[]).concat(v)]));
-  return {
-    resource: path,
-    path,
-    httpMethod: method,
-    headers: Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v[v.length - 1]!])),
-    multiValueHeaders,
-    queryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v[v.length - 1]!])) : null,
-    multiValueQueryStringParameters: query ?? null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'a1b2c3d4e5',
-      domainName: HOST,
-      domainPrefix: 'a1b2c3d4e5',
-      extendedRequestId: 'FgHfLHq0joEFxyA=',
-      httpMethod: method,
-      identity: { accessKey: null, accountId: null, caller: null, cognitoIdentityId: null, cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: '198.51.100.7', user: null, userAgent: 'node', userArn: null },
-      path: `/${stage}${path}`,
-      protocol: 'HTTP/1.1',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTime: '23/Nov/2026:19:15:17 +0000',
-      requestTimeEpoch: 1795461317135,
-      resourceId: 'y0ne18',
-      resourcePath: path,
-      stage,
-    },
-    body,
-    isBase64Encoded: base64,
-  };
+/** A REST API event (the emulator's own builder) for a request to the API's hostname. */
+export function restEvent(request: HttpRequest = {}) {
+  return restApiEvent({ ...request, headers: { Host: HOST, ...request.headers } });
 }
 
 export function httpApiEvent({ method = 'POST', path = '/mcp', headers = {}, query, body = null, base64 = false, stage = '$default' }: HttpRequest = {}, cookies?: string[]) {

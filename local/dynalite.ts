@@ -1,6 +1,8 @@
 /**
- * dynalite in-process on loopback: the DynamoDB stand-in for tests, `npm run dynalite` and the
+ * dynalite in-process on loopback: the DynamoDB stand-in for `npm start`, the tests and the
  * benchmark. It keeps items in memory and never expires TTL items (the stores filter on read).
+ *
+ *   PORT=4567 npm run dynalite -w stateful-mcp-on-ecs     # one for server processes you start by hand
  */
 import type { AddressInfo } from 'node:net';
 
@@ -24,4 +26,8 @@ export async function startDynalite(port = 0): Promise<LocalDynamo> {
       server.close(() => resolve());
     }),
   };
+}
+
+if (require.main === module) {
+  void startDynalite(Number(process.env.PORT ?? 4567)).then((d) => process.stdout.write(`dynalite on ${d.endpoint}\n`));
 }

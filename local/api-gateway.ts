@@ -5,7 +5,10 @@
  * resource, the 29 s integration timeout, and base64 answers decoded before they reach the client.
  * It is not API Gateway: no throttling, no access log, no 10 MB payload limit.
  *
- *   npx tsx stateless-mcp-on-lambda/src/local.ts     # PORT=3100 by default
+ * `restApiEvent` is the one builder of that event: the emulator feeds it an incoming request, the
+ * Lambda sample's tests and benchmark feed it plain fields.
+ *
+ *   npm start -w stateless-mcp-on-lambda     # PORT=3100 by default; HOST=127.0.0.1
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -13,8 +16,10 @@ import type { AddressInfo } from 'node:net';
 
 import { jsonLogger } from '@mcp-on-aws/shared';
 
-import type { LambdaResult } from './events';
-import type { LambdaHandler } from './handler';
+import type { LambdaResult } from '../stateless-mcp-on-lambda/src/events';
+
+/** What the emulator invokes: the Lambda sample's `handler`, or one a test builds. */
+export type LambdaHandler = (event: unknown, context?: unknown) => Promise<LambdaResult>;
 
 export interface LocalApiOptions {
   handler: LambdaHandler;
@@ -51,7 +56,7 @@ export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', sta
     } catch {
       return void res.destroy(); // the client went away mid-body
     }
-    const result = await invoke(handler, toEvent(req, url, path, stage, requestId, body, binaryMediaTypes), requestId, timeoutMs);
+    const result = await invoke(handler, eventOf(req, url, path, stage, requestId, body, binaryMediaTypes), requestId, timeoutMs);
     res.writeHead(result.statusCode, { ...flatten(result), 'x-amzn-requestid': requestId });
     res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
   });
@@ -62,46 +67,109 @@ export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', sta
   return { server, url: `http://${host}:${bound}/${stage}`, close };
 }
 
-/** The REST API proxy event, field for field as AWS documents it. */
-function toEvent(req: IncomingMessage, url: URL, path: string, stage: string, requestId: string, body: Buffer, binaryMediaTypes: string[]) {
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) (multiValueHeaders[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
-  const multiValueQuery: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) (multiValueQuery[key] ??= []).push(value);
-  const contentType = req.headers['content-type']?.split(';')[0]?.trim() ?? '';
-  const binary = body.length > 0 && (binaryMediaTypes.includes(contentType) || binaryMediaTypes.includes('*/*'));
-  const now = new Date();
-  const host = req.headers.host ?? 'localhost';
+/** What a REST API request carries into the proxy event. */
+export interface RestApiRequest {
+  method?: string;
+  /** The resource path, without the stage. */
+  path?: string;
+  stage?: string;
+  /** In the client's case; a header sent more than once is an array. */
+  headers?: Record<string, string | string[]>;
+  query?: Record<string, string[]>;
+  body?: string | null;
+  base64?: boolean;
+  sourceIp?: string;
+  protocol?: string;
+  requestId?: string;
+  /** The API's id; by default the first label of the Host, as on `<apiId>.execute-api.<region>.amazonaws.com`. */
+  apiId?: string;
+  time?: Date;
+}
+
+/**
+ * The REST API proxy event (payload 1.0), field for field as AWS documents it: the client's header
+ * case, each header's last value in `headers` and all of them in `multiValueHeaders`, and the stage
+ * in `requestContext.path` but not in `path`. The defaults are AWS's documented example values.
+ */
+export function restApiEvent({
+  method = 'POST',
+  path = '/mcp',
+  stage = 'prod',
+  headers = {},
+  query,
+  body = null,
+  base64 = false,
+  sourceIp = '198.51.100.7',
+  protocol = 'HTTP/1.1',
+  requestId = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+  apiId,
+  time = new Date(1795461317135),
+}: RestApiRequest = {}) {
+  const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, ([] as string[]).concat(value)]));
+  const single = lastValues(multiValueHeaders);
+  const valueOf = (name: string) => Object.entries(single).find(([key]) => key.toLowerCase() === name)?.[1];
+  const domainName = valueOf('host') ?? 'localhost';
+  const domainPrefix = domainName.split('.')[0]!;
   return {
     resource: path,
     path,
-    httpMethod: req.method ?? 'GET',
-    headers: lastValues(multiValueHeaders),
+    httpMethod: method,
+    headers: single,
     multiValueHeaders,
-    queryStringParameters: url.search ? lastValues(multiValueQuery) : null,
-    multiValueQueryStringParameters: url.search ? multiValueQuery : null,
+    queryStringParameters: query ? lastValues(query) : null,
+    multiValueQueryStringParameters: query ?? null,
     pathParameters: null,
     stageVariables: null,
     requestContext: {
       accountId: '123456789012',
-      apiId: 'local',
-      domainName: host,
-      domainPrefix: host.split('.')[0],
+      apiId: apiId ?? domainPrefix,
+      domainName,
+      domainPrefix,
       extendedRequestId: requestId,
-      httpMethod: req.method ?? 'GET',
-      identity: { accessKey: null, accountId: null, caller: null, cognitoIdentityId: null, cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', user: null, userAgent: req.headers['user-agent'] ?? null, userArn: null },
+      httpMethod: method,
+      identity: { accessKey: null, accountId: null, caller: null, cognitoIdentityId: null, cognitoIdentityPoolId: null, principalOrgId: null, sourceIp, user: null, userAgent: valueOf('user-agent') ?? null, userArn: null },
       path: `/${stage}${path}`,
-      protocol: `HTTP/${req.httpVersion}`,
+      protocol,
       requestId,
-      requestTime: now.toUTCString(),
-      requestTimeEpoch: now.getTime(),
-      resourceId: 'local',
+      requestTime: clfTime(time),
+      requestTimeEpoch: time.getTime(),
+      resourceId: 'y0ne18',
       resourcePath: path,
       stage,
     },
-    body: body.length === 0 ? null : binary ? body.toString('base64') : body.toString('utf8'),
-    isBase64Encoded: binary,
+    body,
+    isBase64Encoded: base64,
   };
+}
+
+/** The event for a request the emulator received. */
+function eventOf(req: IncomingMessage, url: URL, path: string, stage: string, requestId: string, body: Buffer, binaryMediaTypes: string[]) {
+  const headers: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) (headers[req.rawHeaders[i]!] ??= []).push(req.rawHeaders[i + 1]!);
+  const query: Record<string, string[]> = {};
+  for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
+  const contentType = req.headers['content-type']?.split(';')[0]?.trim() ?? '';
+  const binary = body.length > 0 && (binaryMediaTypes.includes(contentType) || binaryMediaTypes.includes('*/*'));
+  return restApiEvent({
+    method: req.method ?? 'GET',
+    path,
+    stage,
+    headers,
+    query: url.search ? query : undefined,
+    body: body.length === 0 ? null : binary ? body.toString('base64') : body.toString('utf8'),
+    base64: binary,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${req.httpVersion}`,
+    requestId,
+    apiId: 'local',
+    time: new Date(),
+  });
+}
+
+/** API Gateway's `requestTime`: the Common Log Format date, e.g. `23/Nov/2026:19:15:17 +0000`. */
+function clfTime(time: Date): string {
+  const [, day, month, year, clock] = time.toUTCString().match(/^\w+, (\d+) (\w+) (\d+) (\S+)/)!;
+  return `${day!.padStart(2, '0')}/${month}/${year}:${clock} +0000`;
 }
 
 /** What API Gateway answers when the function throws or runs past the integration timeout. */
@@ -142,7 +210,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 if (require.main === module) {
-  void import('./handler').then(async ({ handler }) => {
+  // The one place the emulator names the Lambda sample's handler module.
+  void import('../stateless-mcp-on-lambda/src/handler').then(async ({ handler }) => {
     // HOST defaults to loopback so a laptop run is not exposed; a container sets 0.0.0.0.
     const api = await startLocalApi({ handler, port: Number(process.env.PORT ?? 3100), host: process.env.HOST ?? '127.0.0.1' });
     jsonLogger({ msg: 'listening', url: api.url, endpoint: `${api.url}/mcp` });
