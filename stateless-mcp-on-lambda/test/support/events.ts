@@ -8,21 +8,13 @@
 import { createLambdaHandler } from '../../src/handler';
 import { loadConfig, detectInstance, type LogLine } from '@mcp-on-aws/shared';
 
-import { restApiEvent } from '../../../local/api-gateway';
+import { restApiEvent, type RestApiRequest } from '../../../local/api-gateway';
 
 export const HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
 export const ACCEPT = 'application/json, text/event-stream';
 
-export interface HttpRequest {
-  method?: string;
-  path?: string;
-  /** Each header once, in the client's case; repeat a name by giving an array. */
-  headers?: Record<string, string | string[]>;
-  query?: Record<string, string[]>;
-  body?: string | null;
-  base64?: boolean;
-  stage?: string;
-}
+/** What a test says of a request; both event shapes below are built from it. */
+export type HttpRequest = Pick<RestApiRequest, 'method' | 'path' | 'stage' | 'headers' | 'query' | 'body' | 'base64'>;
 
 /** A REST API event (the emulator's own builder) for a request to the API's hostname. */
 export function restEvent(request: HttpRequest = {}) {
