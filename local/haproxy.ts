@@ -1,7 +1,7 @@
 /**
- * HAProxy on loopback, with the configs docker-compose mounts: the cluster tests run each sample
- * behind it as well as behind the Node balancer (./balancer.ts) when it is installed, as in CI.
- * Both configs read the same variables: LB_BIND, BACKEND_1..3 (host:port) and LB_CHECK_INTER.
+ * HAProxy on loopback, with the configs docker-compose mounts. When HAProxy is installed (CI
+ * installs it), the cluster tests run each sample behind it as well as behind the Node balancer
+ * (./balancer.ts). Both configs read LB_BIND, BACKEND_1..3 (host:port) and LB_CHECK_INTER.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
