@@ -14,10 +14,10 @@ import autocannon from 'autocannon';
 
 import { createStatefulServer } from '../src/app';
 import { startDynalite } from '../../local/dynalite';
-import { OWNER_GRACE_MS } from '../src/dynamo/registry';
-import { createLocalTable, sessionTable } from '../src/dynamo/table';
+import { DurableSessionStore } from '../src/durable/durable-session-store';
+import { OWNER_GRACE_MS } from '../src/durable/registry';
+import { createLocalTable, sessionTable } from '../src/durable/table';
 import { loadSessionConfig } from '../src/session-config';
-import { dynamoStores, memoryStores } from '../src/stores';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 9);
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   const sessionConfig = loadSessionConfig(env);
   const start = async (id: string, durable: boolean) => {
     const instance = { id, platform: 'local' as const, version: '0' };
-    const stateful = createStatefulServer({ config, sessionConfig, instance, log: () => {}, stores: durable ? dynamoStores(table, sessionConfig, instance) : memoryStores(sessionConfig) });
+    const sessionStore = durable ? new DurableSessionStore(table, sessionConfig, instance, () => {}) : undefined;
+    const stateful = createStatefulServer({ config, sessionConfig, instance, log: () => {}, sessionStore });
     const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs: 500, onShutdown: stateful.close, log: () => {} });
     return { ...serving, mcp: `${serving.url}/mcp` };
   };

@@ -1,18 +1,27 @@
+/**
+ * The stateful server's HTTP app: one `/mcp`, two eras, as in the SDK's `legacy-routing` example.
+ * 2025-era requests go to sessions held in this process (`sessions.ts`), 2026-era requests to
+ * `createMcpHandler`, per request. The trade-off: a session pins its client to one instance, so
+ * the balancer must be sticky; the `SessionStore` decides what survives that instance (nothing in
+ * memory, everything with `durable/`).
+ */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest, type McpServerFactory } from '@modelcontextprotocol/server';
 import { createListeningMcpHandler, createMcpApp, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
+import { MemorySessionStore } from './memory-session-store';
 import type { SessionConfig } from './session-config';
-import { Sessions, type SessionStores } from './sessions';
-import { memoryStores } from './stores';
+import type { SessionStore } from './session-store';
+import { Sessions } from './sessions';
 import { registerAskModel } from './tools/ask-model';
 
 export interface StatefulServerOptions {
   config: Config;
   sessionConfig: SessionConfig;
   instance: Instance;
-  stores?: SessionStores;
+  /** Where sessions keep their state; in this process by default (plain sticky sessions). */
+  sessionStore?: SessionStore;
   log?: Logger;
 }
 
@@ -31,15 +40,14 @@ const RETRY_AFTER_SECONDS = '5';
  * pinned to this process, which is why the load balancer must be sticky. 2026-era traffic has
  * no session and is served per request, so any instance answers it.
  */
-export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, stores }: StatefulServerOptions): StatefulServer {
-  stores ??= memoryStores(sessionConfig);
-  const sessionFactory = createServerFactory({ instance, config, counter: stores.counter });
+export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession) }: StatefulServerOptions): StatefulServer {
+  const sessionFactory = createServerFactory({ instance, config, counter: sessionStore.counter });
   const factory: McpServerFactory = async (ctx) => {
     const server = await sessionFactory(ctx);
     if (ctx.era === 'legacy' && 'registerTool' in server) registerAskModel(server);
     return server;
   };
-  const sessions = new Sessions(sessionConfig, stores, factory, log);
+  const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
   // 2026-era requests have no session, so their server has no counter tool to offer.
   const modern = createListeningMcpHandler({ instance, config }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
   const modernNode = toNodeHandler(modern, { maxRequestBodySize: config.maxBodyBytes });
@@ -48,7 +56,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       if (await sessions.route(sessionId, req, res)) return;
-      // Unknown here: expired, closed, or held by another instance the balancer did not pick.
+      // Unknown: expired, closed, or (without a durable store) held by another instance the balancer did not pick.
       return sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found: start a new session with initialize');
     }
     if (req.method === 'POST' && isInitializeRequest(req.body)) {

@@ -1,24 +1,26 @@
 /**
  * The stateful MCP server as a process: one per Fargate task, or three behind the local sticky
  * balancer. 2025-era sessions live in this process's memory, so the load balancer must keep a
- * client on the task that holds its session (ALB `lb_cookie` stickiness), and without
- * `MCP_SESSION_TABLE` a lost task loses its sessions; with it, sessions live in DynamoDB and any
- * task can take one over. 2026-era requests need no session and go anywhere.
- * The wiring is in `app.ts`, the session table in `sessions.ts`; see ../README.md.
+ * client on the task that holds its session (ALB `lb_cookie` stickiness); 2026-era requests need
+ * no session and go anywhere. Without `MCP_SESSION_TABLE` a lost task loses its sessions; with it,
+ * they also live in DynamoDB (`durable/`) and any task can adopt one. The HTTP app is `app.ts`,
+ * the live sessions `sessions.ts`; see ../README.md.
  */
 import { detectInstance, loadConfig, runServer } from '@mcp-on-aws/shared';
 
 import { createStatefulServer } from './app';
+import { durableSessionStore } from './durable/durable-session-store';
 import { loadSessionConfig } from './session-config';
-import { storesFromEnv } from './stores';
 
 const config = loadConfig();
 const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
+const tableName = process.env.MCP_SESSION_TABLE;
 
 runServer(
   async () => {
-    const server = createStatefulServer({ config, sessionConfig, instance, stores: await storesFromEnv(sessionConfig, instance) });
+    const sessionStore = tableName ? await durableSessionStore({ tableName, endpoint: process.env.MCP_DYNAMODB_ENDPOINT || undefined }, sessionConfig, instance) : undefined;
+    const server = createStatefulServer({ config, sessionConfig, instance, sessionStore });
     return { app: server.app, onShutdown: server.close };
   },
   { config, instance },

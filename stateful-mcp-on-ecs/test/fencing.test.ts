@@ -9,8 +9,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { raw, type RawResponse } from '../../shared/test/support/raw-http';
-import { OWNER_GRACE_MS } from '../src/dynamo/registry';
-import { META, pk } from '../src/dynamo/table';
+import { OWNER_GRACE_MS } from '../src/durable/registry';
+import { META, pk } from '../src/durable/table';
 import { startDurableCluster, type DurableCluster } from './support/cluster';
 
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };

@@ -1,8 +1,9 @@
+import type { EventStore } from '@modelcontextprotocol/server';
 import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
-import { MemoryCounter, MemoryEventLog } from '../src/memory-stores';
+import { MemorySessionStore } from '../src/memory-session-store';
 import { connectSession, startStateful, text, until } from './support/stateful';
 
 type Server = Awaited<ReturnType<typeof startStateful>>;
@@ -225,21 +226,30 @@ describe('session lifecycle', () => {
   });
 
   it('keeps memory bounded: a few events per session, and nothing once the session closes', async () => {
-    const stores = { events: new MemoryEventLog(5), counter: new MemoryCounter() };
-    const server = await startStateful({}, 'solo', 2_000, stores);
+    /** Records the event store each session's transport gets. */
+    class RecordingStore extends MemorySessionStore {
+      readonly events = new Map<string, EventStore>();
+      override eventStore(sessionId: string): EventStore {
+        const events = super.eventStore(sessionId);
+        this.events.set(sessionId, events);
+        return events;
+      }
+    }
+    const store = new RecordingStore(5);
+    const server = await startStateful({}, 'solo', 2_000, store);
     try {
       const { client, transport } = await connectSession(server.mcp);
       const id = transport.sessionId!;
       for (let i = 0; i < 20; i++) await client.callTool({ name: 'increment_counter', arguments: {} });
-      const stored = await Promise.all(Array.from({ length: 100 }, (_, i) => stores.events.streamOf(id, String(i + 1))));
+      const events = store.events.get(id)!;
+      const stored = await Promise.all(Array.from({ length: 100 }, (_, i) => events.getStreamIdForEventId!(String(i + 1))));
       expect(stored.filter(Boolean)).toHaveLength(5);
-      expect(await stores.counter.read(id)).toBe(20);
+      expect(await store.counter.read(id)).toBe(20);
 
+      // The events live on the session's transport and go with it; the store keeps only the counter, and forgets it.
       await transport.terminateSession();
       await until(() => !server.stateful.sessions.has(id));
-      expect(await stores.counter.read(id)).toBe(0);
-      const left = await Promise.all(Array.from({ length: 100 }, (_, i) => stores.events.streamOf(id, String(i + 1))));
-      expect(left.filter(Boolean)).toHaveLength(0);
+      expect(await store.counter.read(id)).toBe(0);
     } finally {
       await server.shutdown();
     }

@@ -9,8 +9,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { StickyClient } from '../client/sticky-client';
-import { OWNER_GRACE_MS } from '../src/dynamo/registry';
-import { META, pk } from '../src/dynamo/table';
+import { OWNER_GRACE_MS } from '../src/durable/registry';
+import { META, pk } from '../src/durable/table';
 import { startDurableCluster, stickyKinds, type DurableCluster } from './support/cluster';
 import { until } from './support/stateful';
 

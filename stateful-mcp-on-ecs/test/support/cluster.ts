@@ -4,7 +4,7 @@ import { startBalancer, type Balancer } from '../../../local/balancer';
 import { startDynalite } from '../../../local/dynalite';
 import { HAPROXY_STICKY, haproxyInstalled, startHaproxy } from '../../../local/haproxy';
 import { startServerProcesses, type ServerProcess } from '../../../local/processes';
-import { createLocalTable, sessionTable, type SessionTable } from '../../src/dynamo/table';
+import { createLocalTable, sessionTable, type SessionTable } from '../../src/durable/table';
 
 export const SERVER_ENTRY = join(__dirname, '../../src/main.ts');
 

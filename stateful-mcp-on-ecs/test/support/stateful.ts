@@ -3,17 +3,17 @@ import { loadConfig, serve, type Serving } from '@mcp-on-aws/shared';
 
 import { createStatefulServer, type StatefulServer } from '../../src/app';
 import { loadSessionConfig } from '../../src/session-config';
-import type { SessionStores } from '../../src/sessions';
+import type { SessionStore } from '../../src/session-store';
 
 export { text } from '../../../shared/test/support/clients';
 
 export const quiet = () => {};
 
 /** One stateful server in this process on an ephemeral loopback port, named `instanceId`. */
-export async function startStateful(env: NodeJS.ProcessEnv = {}, instanceId = 'solo', deadlineMs = 2_000, stores?: SessionStores): Promise<Serving & { stateful: StatefulServer; mcp: string }> {
+export async function startStateful(env: NodeJS.ProcessEnv = {}, instanceId = 'solo', deadlineMs = 2_000, sessionStore?: SessionStore): Promise<Serving & { stateful: StatefulServer; mcp: string }> {
   const config = loadConfig(env);
   const instance = { id: instanceId, platform: 'local' as const, version: '0.1.0' };
-  const stateful = createStatefulServer({ config, sessionConfig: loadSessionConfig(env), instance, log: quiet, ...(stores && { stores }) });
+  const stateful = createStatefulServer({ config, sessionConfig: loadSessionConfig(env), instance, log: quiet, sessionStore });
   const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: stateful.close, log: quiet });
   return { ...serving, stateful, mcp: `${serving.url}/mcp` };
 }

@@ -1,7 +1,7 @@
 /**
- * The durable sessions this instance owns, as write-behind state. While it holds a session's epoch
- * no other instance can write the session (every write is conditional on that epoch), so the
- * owner's memory is the truth: the counter, the settings and the event sequence change in memory,
+ * The sessions this instance owns, as write-behind state over the registry (`registry.ts`). While
+ * it holds a session's epoch no other instance can write the session (every write is conditional
+ * on that epoch), so the owner's memory is the truth: the counter, the settings and the event sequence change in memory,
  * and go back to the table in one `UpdateItem` just before anything that depends on them leaves
  * this instance: the GET-stream event that announces them, or the response. So a request that
  * changes state and emits an event costs one write, an acknowledged change survives a SIGKILL,
@@ -23,13 +23,17 @@ class OwnedSession {
   private pending: StoredEvent[] = [];
   private writing?: Promise<void>;
   private lost?: Error;
+  /** When the table last took a write for it, which moved its expiry forward. */
+  writtenAt: number;
 
   constructor(
     private readonly registry: SessionRegistry,
     private readonly id: string,
     readonly epoch: number,
     readonly state: SessionState,
-  ) {}
+  ) {
+    this.writtenAt = registry.now();
+  }
 
   change<T>(apply: (state: SessionState) => T): T {
     const result = apply(this.state);
@@ -58,9 +62,11 @@ class OwnedSession {
   private async writeBack(): Promise<void> {
     const version = this.version;
     const events = this.pending.splice(0);
+    const at = this.registry.now();
     try {
       await this.registry.write(this.id, this.epoch, { ...this.state, subscriptions: [...this.state.subscriptions] }, events);
       this.written = version;
+      this.writtenAt = at;
     } catch (error) {
       this.lost = error as Error;
       throw error;
@@ -68,10 +74,10 @@ class OwnedSession {
   }
 }
 
-export class DurableSessions implements SessionCounter {
+export class OwnedSessions implements SessionCounter {
   private readonly owned = new Map<string, OwnedSession>();
 
-  constructor(readonly registry: SessionRegistry) {}
+  constructor(private readonly registry: SessionRegistry) {}
 
   /** Registers a new session, owned here. */
   async create(id: string, initialize: JSONRPCMessage): Promise<void> {
@@ -124,11 +130,15 @@ export class DurableSessions implements SessionCounter {
     });
   }
 
-  /** Moves the expiry forward with the next write; callers throttle it. */
+  /**
+   * Moves the expiry forward, unless a write did so within the last tenth of the idle timeout: a
+   * chatty session, or an open GET stream checked every keep-alive, costs no write per request.
+   */
   touch(id: string): Promise<void> {
     const owned = this.owned.get(id);
-    owned?.change(() => undefined);
-    return owned?.flush() ?? Promise.resolve();
+    if (!owned || this.registry.now() - owned.writtenAt < this.registry.ttlMs / 10) return Promise.resolve();
+    owned.change(() => undefined);
+    return owned.flush();
   }
 
   /** Stores a GET-stream event (and every change before it) in one write; resolves with its sequence number. */

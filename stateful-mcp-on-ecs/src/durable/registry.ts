@@ -60,10 +60,10 @@ export class SessionRegistry {
     /** This instance: the owner it writes. */
     readonly owner: string,
     /** A session nobody touched for this long is expired (and TTL removes it later). */
-    private readonly ttlMs: number,
+    readonly ttlMs: number,
     /** GET-stream events kept per session, for `Last-Event-ID` replay. */
     readonly maxEvents: number,
-    private readonly now: () => number = Date.now,
+    readonly now: () => number = Date.now,
     private readonly graceMs = OWNER_GRACE_MS,
   ) {}
 

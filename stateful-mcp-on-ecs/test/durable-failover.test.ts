@@ -9,7 +9,7 @@ import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
-import { META, pk, type SessionTable } from '../src/dynamo/table';
+import { META, pk, type SessionTable } from '../src/durable/table';
 import { startDurableCluster, type DurableCluster } from './support/cluster';
 import { until } from './support/stateful';
 

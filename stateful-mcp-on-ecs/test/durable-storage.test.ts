@@ -1,25 +1,34 @@
-/** The DynamoDB stores against dynalite: ordering, replay, isolation, expiry, ownership and fencing, writes per change. */
+/** Durable sessions' storage against dynalite: event order and replay, isolation, expiry, ownership and fencing, writes per change. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
-import { DurableSessions } from '../src/dynamo/durable-sessions';
-import { DynamoEventLog, GET_STREAM, splitEventLog } from '../src/dynamo/event-log';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite';
-import { OWNER_GRACE_MS, SessionMovedError, SessionRegistry } from '../src/dynamo/registry';
-import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/dynamo/table';
-import { sessionEventStore } from '../src/event-log';
+import { DurableEventStore, Replays } from '../src/durable/event-store';
+import { OwnedSessions } from '../src/durable/owned-sessions';
+import { OWNER_GRACE_MS, SessionMovedError, SessionRegistry } from '../src/durable/registry';
+import { GET_STREAM } from '../src/durable/sdk-internals';
+import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/durable/table';
 
 const update = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/resources/updated', params: { uri: `u${n}` } });
 const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
 
-describe('DynamoDB session stores (dynalite)', () => {
+/** Every event a replay after `lastEventId` sends, as [id, message]. */
+async function replay(events: DurableEventStore, lastEventId: string): Promise<{ streamId: string; sent: Array<[string, JSONRPCMessage]> }> {
+  const sent: Array<[string, JSONRPCMessage]> = [];
+  const streamId = await events.replayEventsAfter(lastEventId, { send: async (id, message) => void sent.push([id, message]) });
+  return { streamId, sent };
+}
+
+describe('durable session storage (dynalite)', () => {
   let dynamo: LocalDynamo;
   let table: SessionTable;
   /** Every command the table's client sends, by name: a real middleware on the real client. */
   const calls: string[] = [];
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
-  const instance = (owner: string, maxEvents = 100) => new DurableSessions(new SessionRegistry(table, owner, 60_000, maxEvents, now));
+  const instance = (owner: string, maxEvents = 100) => new OwnedSessions(new SessionRegistry(table, owner, 60_000, maxEvents, now));
+  const eventsOf = (sessions: OwnedSessions, id: string, maxEvents = 100) => new DurableEventStore(id, sessions, new Replays(), maxEvents);
   const item = async (id: string) => (await table.doc.send(new GetCommand({ TableName: 'sessions', Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item;
   beforeAll(async () => {
     dynamo = await startDynalite();
@@ -38,18 +47,16 @@ describe('DynamoDB session stores (dynalite)', () => {
 
   it('appends GET-stream events with increasing ids and replays those after an id, in order', async () => {
     const a = instance('a');
-    const log = new DynamoEventLog(a);
+    const events = eventsOf(a, 'order');
     await a.create('order', initialize);
     const ids = [];
-    for (let n = 1; n <= 12; n++) ids.push(await log.append('order', GET_STREAM, update(n)));
+    for (let n = 1; n <= 12; n++) ids.push(await events.storeEvent(GET_STREAM, update(n)));
     expect(ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
-    expect(await log.streamOf('order', '9')).toBe(GET_STREAM);
-    expect(await log.after('order', '9')).toEqual({ streamId: GET_STREAM, events: [10, 11, 12].map((n) => ({ id: String(n), message: update(n) })) });
+    expect(await events.getStreamIdForEventId('9')).toBe(GET_STREAM);
+    expect(await replay(events, '9')).toEqual({ streamId: GET_STREAM, sent: [10, 11, 12].map((n) => [String(n), update(n)]) });
     // The SDK's replay: one read of the session's item.
     calls.length = 0;
-    const sent: string[] = [];
-    expect(await sessionEventStore(log, 'order').replayEventsAfter('10', { send: async (id) => void sent.push(id) })).toBe(GET_STREAM);
-    expect(sent).toEqual(['11', '12']);
+    expect((await replay(events, '10')).sent.map(([id]) => id)).toEqual(['11', '12']);
     expect(calls).toEqual(['GetItemCommand']);
   });
 
@@ -73,36 +80,36 @@ describe('DynamoDB session stores (dynalite)', () => {
 
   it('keeps sessions apart, though every session has the same GET stream id', async () => {
     const a = instance('a');
-    const log = new DynamoEventLog(a);
+    const [eventsA, eventsB] = [eventsOf(a, 'apart-a'), eventsOf(a, 'apart-b')];
     await Promise.all([a.create('apart-a', initialize), a.create('apart-b', initialize)]);
-    await log.append('apart-a', GET_STREAM, update(1));
-    await log.append('apart-b', GET_STREAM, update(100));
-    await log.append('apart-a', GET_STREAM, update(2));
-    expect((await log.after('apart-a', '1'))?.events.map((e) => e.message)).toEqual([update(2)]);
-    expect(await log.after('apart-b', '1')).toEqual({ streamId: GET_STREAM, events: [] });
-    expect(await log.streamOf('apart-b', '2')).toBeUndefined();
+    await eventsA.storeEvent(GET_STREAM, update(1));
+    await eventsB.storeEvent(GET_STREAM, update(100));
+    await eventsA.storeEvent(GET_STREAM, update(2));
+    expect((await replay(eventsA, '1')).sent.map(([, message]) => message)).toEqual([update(2)]);
+    expect(await replay(eventsB, '1')).toEqual({ streamId: GET_STREAM, sent: [] });
+    expect(await eventsB.getStreamIdForEventId('2')).toBeUndefined();
   });
 
   it('keeps only the last maxEvents events, in as many slots', async () => {
     const a = instance('a', 3);
-    const log = new DynamoEventLog(a);
+    const events = eventsOf(a, 'bounded', 3);
     await a.create('bounded', initialize);
-    for (let n = 1; n <= 7; n++) await log.append('bounded', GET_STREAM, update(n));
-    expect(await log.streamOf('bounded', '4')).toBeUndefined();
-    expect((await log.after('bounded', '5'))?.events.map((e) => e.id)).toEqual(['6', '7']);
-    expect(await log.after('bounded', '4')).toBeUndefined();
+    for (let n = 1; n <= 7; n++) await events.storeEvent(GET_STREAM, update(n));
+    expect(await events.getStreamIdForEventId('4')).toBeUndefined();
+    expect((await replay(events, '5')).sent.map(([id]) => id)).toEqual(['6', '7']);
+    await expect(replay(events, '4')).rejects.toThrow(/Unknown event id 4/);
     expect(Object.keys((await item('bounded'))!).filter((k) => /^e\d+$/.test(k)).sort()).toEqual(['e0', 'e1', 'e2']);
   });
 
   it('ignores an expired session and its events, which dynalite (like DynamoDB, lazily) has not deleted', async () => {
     const a = instance('a');
-    const log = new DynamoEventLog(a);
+    const events = eventsOf(a, 'old');
     await a.create('old', initialize);
-    await log.append('old', GET_STREAM, update(1));
+    await events.storeEvent(GET_STREAM, update(1));
     expect(await a.load('old')).toMatchObject({ owner: 'a', epoch: 1 });
     clock += 61_000;
     expect(await item('old')).toBeDefined();
-    expect(await log.streamOf('old', '1')).toBeUndefined();
+    expect(await events.getStreamIdForEventId('1')).toBeUndefined();
     expect(await a.load('old')).toBeUndefined();
     await a.increment('old');
     await expect(a.flush('old')).rejects.toThrow(SessionMovedError);
@@ -182,17 +189,19 @@ describe('DynamoDB session stores (dynalite)', () => {
     expect(await item('full')).toBeUndefined();
   });
 
-  it('keeps POST-stream events in memory and GET-stream events in the table, behind one EventLog', async () => {
+  it('keeps POST-stream events in memory and GET-stream events in the table, behind one EventStore', async () => {
     const a = instance('a');
     await a.create('split', initialize);
-    const log = splitEventLog(new DynamoEventLog(a));
-    const post = await log.append('split', 'req-1', {} as never); // a priming event
-    const get = await log.append('split', GET_STREAM, update(1));
+    const events = eventsOf(a, 'split');
+    const post = await events.storeEvent('req-1', {} as never); // a priming event
+    const get = await events.storeEvent(GET_STREAM, update(1));
     expect(post).toBe('m1');
     expect(get).toBe('1');
-    expect(await log.streamOf('split', post)).toBe('req-1');
-    expect(await log.streamOf('split', get)).toBe(GET_STREAM);
-    await log.append('split', 'req-1', update(2));
-    expect(await log.after('split', post)).toEqual({ streamId: 'req-1', events: [{ id: 'm2', message: update(2) }] });
+    expect(await events.getStreamIdForEventId(post)).toBe('req-1');
+    expect(await events.getStreamIdForEventId(get)).toBe(GET_STREAM);
+    await events.storeEvent('req-1', update(2));
+    expect(await replay(events, post)).toEqual({ streamId: 'req-1', sent: [['m2', update(2)]] });
+    expect(await item('split')).toMatchObject({ seq: 1 }); // the POST-stream events wrote nothing
   });
+
 });

@@ -6,11 +6,11 @@
  */
 import { raw } from '../../shared/test/support/raw-http';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite';
-import { SessionRegistry } from '../src/dynamo/registry';
-import { createLocalTable, sessionTable, type SessionTable } from '../src/dynamo/table';
+import { DurableSessionStore } from '../src/durable/durable-session-store';
+import { SessionRegistry } from '../src/durable/registry';
+import { createLocalTable, sessionTable, type SessionTable } from '../src/durable/table';
 import { loadSessionConfig } from '../src/session-config';
-import { dynamoStores } from '../src/stores';
-import { startStateful } from './support/stateful';
+import { quiet, startStateful } from './support/stateful';
 
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
@@ -21,7 +21,7 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
   // A 2 s idle timeout, checked (and refreshed) by the stream every 1 s keep-alive.
   const env = { MCP_SESSION_IDLE_MS: '2000', MCP_SSE_KEEPALIVE_MS: '1000' };
   const start = (id: string, more: NodeJS.ProcessEnv = {}) =>
-    startStateful({ ...env, ...more }, id, 2_000, dynamoStores(table, loadSessionConfig({ ...env, ...more }), { id, platform: 'local', version: '0' }));
+    startStateful({ ...env, ...more }, id, 2_000, new DurableSessionStore(table, loadSessionConfig({ ...env, ...more }), { id }, quiet));
   const open = async (mcp: string) => {
     const init = await raw(mcp, { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
     const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };

@@ -1,0 +1,32 @@
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { SessionCounter } from '@mcp-on-aws/shared';
+import type { Request, Response } from 'express';
+
+/** Why an instance that could take a session over did not: it is at its cap, or another instance is using the session. */
+export type Declined = 'full' | 'busy';
+
+/**
+ * Where a session's state lives besides its transport. The live sessions (`sessions.ts`) call it
+ * at each step of a session's life on this instance. The in-memory store
+ * (`memory-session-store.ts`) keeps everything in this process; a durable store
+ * (`durable/durable-session-store.ts`) keeps it in DynamoDB, so another instance can adopt a
+ * session this one never saw.
+ */
+export interface SessionStore {
+  /** The per-session counter the shared tools count with. */
+  readonly counter: SessionCounter;
+  /** The event store for a new transport of the session: what its streams resume from after `Last-Event-ID`. */
+  eventStore(sessionId: string): EventStore;
+  /** The session was initialized on `transport`; called before the client learns its id. */
+  create(sessionId: string, initialize: JSONRPCMessage, transport: NodeStreamableHTTPServerTransport): Promise<void>;
+  /**
+   * A session this instance does not hold: rebuild it on a transport from `open` (a fresh one,
+   * connected to a fresh server), or decline. `undefined` when the store knows no such session.
+   */
+  adopt(sessionId: string, host: { full: boolean; open(): Promise<NodeStreamableHTTPServerTransport> }): Promise<NodeStreamableHTTPServerTransport | Declined | undefined>;
+  /** A request for the session arrived on this instance, `res` closing when it ends. */
+  touch(sessionId: string, req: Request, res: Response): void;
+  /** This instance closed the session's transport (`closed`: idle, shutdown, lost), or the client ended it (`deleted`). */
+  forget(sessionId: string, why: 'closed' | 'deleted'): Promise<void>;
+}
