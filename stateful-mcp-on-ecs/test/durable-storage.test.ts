@@ -204,4 +204,13 @@ describe('durable session storage (dynalite)', () => {
     expect(await item('split')).toMatchObject({ seq: 1 }); // the POST-stream events wrote nothing
   });
 
+  it('never expires a session before the idle timeout, whatever the fraction of a second it was written at', async () => {
+    const a = instance('a');
+    clock = Math.floor(clock / 1000) * 1000 + 999;
+    await a.create('rounded', initialize);
+    clock += 60_000 - 1;
+    expect(await a.load('rounded')).toMatchObject({ owner: 'a' });
+    clock += 1_000;
+    expect(await a.load('rounded')).toBeUndefined();
+  });
 });

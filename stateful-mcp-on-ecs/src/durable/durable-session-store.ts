@@ -151,17 +151,22 @@ export class DurableSessionStore implements SessionStore {
    * While it holds the session, an open stream keeps it alive in the registry as a request would.
    */
   private watchOwnership(sessionId: string, res: Response): void {
+    let open = true;
     const timer = setInterval(() => {
       this.owned.stillOwned(sessionId).then(
         (owned) => {
           const transport = this.transports.get(sessionId);
           if (!owned) return transport && this.lose(sessionId, transport, new Error('another instance took the session over'));
-          this.refreshExpiry(sessionId);
+          // A check that returns after the stream ended keeps nothing alive: the session lapses one idle timeout after it.
+          if (open) this.refreshExpiry(sessionId);
         },
         (error: Error) => this.log({ msg: 'cannot check session ownership', level: 'warn', session: sessionId, error: error.message }),
       );
     }, this.config.keepAliveMs).unref();
-    res.once('close', () => clearInterval(timer));
+    res.once('close', () => {
+      open = false;
+      clearInterval(timer);
+    });
   }
 }
 

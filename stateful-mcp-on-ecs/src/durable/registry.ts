@@ -9,7 +9,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
-import { epochSeconds, META, pk, type SessionTable } from './table';
+import { epochSeconds, expirySeconds, META, pk, type SessionTable } from './table';
 
 /**
  * How long a session stays with the owner that last wrote it before another instance may take it
@@ -68,7 +68,7 @@ export class SessionRegistry {
   ) {}
 
   private expiry(): number {
-    return epochSeconds(this.now() + this.ttlMs);
+    return expirySeconds(this.now() + this.ttlMs);
   }
 
   /** Registers a new session owned by this instance at epoch 1. */

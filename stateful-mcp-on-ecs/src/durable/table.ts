@@ -10,7 +10,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export const META = 'META';
 export const pk = (sessionId: string) => `SESSION#${sessionId}`;
+/** Whole seconds, as DynamoDB TTL wants them: an expiry rounds up, so a session never lives less than its idle timeout. */
 export const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+export const expirySeconds = (ms: number) => Math.ceil(ms / 1000);
 
 export interface SessionTable {
   doc: DynamoDBDocumentClient;
