@@ -40,7 +40,7 @@ export class StatefulMcpOnEcs extends Stack {
     const stickiness = Duration.seconds(integer('stickinessSeconds', props.stickinessSeconds ?? context('stickinessSeconds') ?? 86_400, 1, 604_800)); // the ALB allows 1 s to 7 days
     const sessionIdle = Duration.millis(Math.min(SESSION_IDLE.toMilliseconds(), stickiness.toMilliseconds()));
     const requestStateKey = new RequestStateKey(this, 'RequestStateKey', 'StatefulMcpOnEcs');
-    // Durable sessions: registry, settings, counter and GET-stream events (src/dynamo/table.ts).
+    // Durable sessions: registry, settings, counter and GET-stream events (src/durable/table.ts).
     this.sessions = new TableV2(this, 'Sessions', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
@@ -66,7 +66,7 @@ export class StatefulMcpOnEcs extends Stack {
       environment: {
         MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
-        // About 70-90 KB of RSS per idle session with a GET stream (BENCHMARKS.md): 3,000 is about 250 MB of the 512 MiB task.
+        // 45-83 KB of RSS per idle session with a GET stream (BENCHMARKS.md): 3,000 is at most about 250 MB of the 512 MiB task.
         MCP_MAX_SESSIONS: '3000',
         MCP_SESSION_TABLE: this.sessions.tableName,
       },
