@@ -33,8 +33,9 @@ export class Replays {
     void attached.then(() => this.running.get(sessionId) === attached && this.running.delete(sessionId));
   }
 
+  /** Resolves once no replay of the session runs, including one that starts while this waits. */
   async settled(sessionId: string): Promise<void> {
-    for (let waited: Promise<void> | undefined, running; (running = this.running.get(sessionId)) && running !== waited; ) await (waited = running);
+    for (let running = this.running.get(sessionId); running; running = this.running.get(sessionId)) await running;
   }
 }
 
