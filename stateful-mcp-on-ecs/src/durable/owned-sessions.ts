@@ -1,9 +1,10 @@
 /**
  * The sessions this instance owns, as write-behind state over the registry (`registry.ts`). While
  * it holds a session's epoch no other instance can write the session (every write is conditional
- * on that epoch), so the owner's memory is the truth: the counter, the settings and the event sequence change in memory,
- * and go back to the table in one `UpdateItem` just before anything that depends on them leaves
- * this instance: the GET-stream event that announces them, or the response. So a request that
+ * on that epoch), so the owner's memory is the truth: the counter, the settings and the event
+ * sequence change in memory, and go back to the table in one `UpdateItem` just before anything
+ * that depends on them leaves this instance: the GET-stream event that announces them, or the
+ * response. So a request that
  * changes state and emits an event costs one write, an acknowledged change survives a SIGKILL,
  * and an event is stored before it is delivered. A write that fails (the epoch moved, or DynamoDB
  * refused it) marks the session lost here: memory may be ahead of the table, so it is dropped and
