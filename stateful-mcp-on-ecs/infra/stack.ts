@@ -73,7 +73,7 @@ export class StatefulMcpOnEcs extends Stack {
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
 
-    // Exactly what src/dynamo does: each session is one item (no queries, no batches).
+    // Exactly what src/durable/ does: each session is one item (no queries, no batches).
     this.sessions.grant(this.mcp.taskDefinition.taskRole, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; 2025-era clients must keep the AWSALB cookie)' });
