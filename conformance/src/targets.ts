@@ -1,7 +1,8 @@
 /**
- * Every server mode the samples deploy, started from its own entry point with the fixtures on:
- * the stateless ECS server, the Lambda handler behind its local API Gateway, and the stateful
- * server alone and as three tasks behind the local sticky balancer.
+ * Every server mode the samples deploy, each started from a conformance entry (`./servers`) that
+ * builds the sample's own app, as its `src/main.ts` does, with the fixtures added: the stateless ECS
+ * server, the Lambda handler behind its local API Gateway, and the stateful server alone and as
+ * three tasks behind the local sticky balancer.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -9,9 +10,7 @@ import { join } from 'node:path';
 import { startServerProcess, startServerProcesses, type ServerProcess } from '../../local/processes';
 
 const REPO = join(__dirname, '..', '..');
-/** The only thing the runner adds to a sample's environment, so each runs exactly as `npm start` runs it. */
-const FIXTURES = { MCP_CONFORMANCE_FIXTURES: '1' };
-const start = (entry: string, env: NodeJS.ProcessEnv = {}) => startServerProcess(join(REPO, entry), { ...FIXTURES, ...env });
+const start = (entry: string, env: NodeJS.ProcessEnv = {}) => startServerProcess(join(REPO, entry), env);
 const stopAll = async (children: ServerProcess[]) => void (await Promise.all(children.map((child) => child.stop())));
 
 export interface Target {
@@ -29,26 +28,26 @@ const single = (entry: string) => async () => {
 export const TARGETS: Target[] = [
   {
     name: 'stateless-ecs',
-    shape: 'stateless-mcp-on-ecs/src/server.ts (Express, createMcpHandler)',
-    start: single('stateless-mcp-on-ecs/src/server.ts'),
+    shape: 'stateless-mcp-on-ecs/src/app.ts (Express, createMcpHandler)',
+    start: single('conformance/src/servers/stateless-ecs.ts'),
   },
   {
     name: 'stateless-lambda',
-    shape: 'local/api-gateway.ts (the Lambda handler behind the local API Gateway, stage "local")',
+    shape: 'stateless-mcp-on-lambda/src/main.ts (the Lambda handler behind local/api-gateway.ts, stage "local")',
     // Its listening line's url is the stage's base URL, http://127.0.0.1:<port>/local.
-    start: single('local/api-gateway.ts'),
+    start: single('conformance/src/servers/stateless-lambda.ts'),
   },
   {
     name: 'stateful-ecs',
-    shape: 'stateful-mcp-on-ecs/src/main.ts, one instance',
-    start: single('stateful-mcp-on-ecs/src/main.ts'),
+    shape: 'stateful-mcp-on-ecs/src/app.ts, one instance',
+    start: single('conformance/src/servers/stateful-ecs.ts'),
   },
   {
     name: 'stateful-ecs-x3',
-    shape: 'three stateful-mcp-on-ecs/src/main.ts behind local/balancer.ts (AWSALB cookie), which keeps the cookie for its clients',
+    shape: 'three stateful-mcp-on-ecs/src/app.ts behind local/balancer.ts (AWSALB cookie), which keeps the cookie for its clients',
     async start() {
       // Like the deployed tasks, all three verify each other's requestState with one shared key.
-      const servers = await startServerProcesses(3, join(REPO, 'stateful-mcp-on-ecs/src/main.ts'), { ...FIXTURES, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') });
+      const servers = await startServerProcesses(3, join(REPO, 'conformance/src/servers/stateful-ecs.ts'), { MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') });
       try {
         // The suites and the Inspector keep no cookies; the balancer keeps the AWSALB cookie for them, as a real client must.
         const balancer = await start('local/balancer.ts', { BALANCER_TARGETS: servers.map((s) => s.url).join(','), BALANCER_STICKY: '1', BALANCER_KEEP_COOKIES: '1' });

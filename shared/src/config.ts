@@ -35,8 +35,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestStateKey: requestStateKey(env, production),
     allowedHosts,
     allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS') ?? allowedHosts,
-    maxBodyBytes: integer(env, 'MCP_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    shutdownDeadlineMs: integer(env, 'MCP_SHUTDOWN_DEADLINE_MS', 25_000, 0, 120_000),
+    maxBodyBytes: integerSetting('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES, { fallback: 1024 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
+    shutdownDeadlineMs: integerSetting('MCP_SHUTDOWN_DEADLINE_MS', env.MCP_SHUTDOWN_DEADLINE_MS, { fallback: 25_000, min: 0, max: 120_000 }),
   };
 }
 
@@ -57,12 +57,25 @@ function list(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+export interface IntegerRange {
+  /** The value when the setting is absent or empty; without it, the setting is required. */
+  fallback?: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * One integer setting, from the environment or the CDK context, checked against its range. The error
+ * names the setting, so a bad deployment value stops the start (or the synth) with the reason.
+ */
+export function integerSetting(name: string, raw: unknown, { fallback, min, max }: IntegerRange): number {
+  if (raw === undefined || raw === '') {
+    if (fallback === undefined) throw new ConfigError(`${name} is required: an integer from ${min} to ${max}`);
+    return fallback;
+  }
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${String(raw)}"`);
   }
   return value;
 }

@@ -1,10 +1,9 @@
-export { ConfigError, loadConfig, type Config } from './config';
+export { ConfigError, integerSetting, loadConfig, type Config, type IntegerRange } from './config';
 export { detectInstance, type Instance } from './instance';
-export { createListeningMcpHandler, createServerFactory, type Era, type ServerOptions } from './server';
-export { CONFORMANCE_ENV, conformanceFixturesRequested } from './conformance';
+export { createMcpHandlerWithChanges, createServerFactory, type Era, type ServerExtension, type ServerOptions, type ToolContext } from './server';
 export { COUNTDOWN_LIMITS } from './tools/countdown';
 export { NO_INPUT_CHANNEL } from './tools/confirm-action';
-export { COUNTER_URI, type SessionCounter } from './tools/counter';
+export { COUNTER_URI, MemoryCounter, type SessionCounter } from './tools/counter';
 export { INSTANCE_URI } from './tools/instance-resource';
 export { createMcpApp, type McpAppOptions } from './http/app';
 export { hostAndOriginGuard, hostAndOriginProblem } from './http/guards';

@@ -3,11 +3,9 @@ import { InMemoryServerEventBus, McpServer, createMcpHandler, createRequestState
 
 import type { Config } from './config';
 import type { Instance } from './instance';
-import { conformanceFixturesRequested, registerConformanceFixtures } from './conformance';
 import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
 import { registerCountdown } from './tools/countdown';
-import { COUNTER_URI, registerCounter, type SessionCounter } from './tools/counter';
-import { registerCounterReader } from './tools/counter-reader';
+import { COUNTER_URI, registerCounterTools, type SessionCounter } from './tools/counter';
 import { registerEcho } from './tools/echo';
 import { registerInstanceResource } from './tools/instance-resource';
 import { registerPing } from './tools/ping';
@@ -15,24 +13,6 @@ import { registerPrompt } from './tools/prompt';
 import { Subscriptions } from './tools/subscriptions';
 
 export type Era = 'legacy' | 'modern';
-
-export interface ServerOptions {
-  instance: Instance;
-  config: Pick<Config, 'requestStateKey'>;
-  /** Present only where the deployment has sessions: the session-scoped counter lives here. */
-  counter?: SessionCounter;
-  /**
-   * Adds the conformance-suite fixtures (shared/src/conformance). Defaults to MCP_CONFORMANCE_FIXTURES=1,
-   * which only `npm run conformance` sets, so every sample's entry point honours it unchanged.
-   */
-  conformanceFixtures?: boolean;
-  /**
-   * The change-event bus this deployment's 2026-era `subscriptions/listen` streams follow: pass the
-   * same one to `createMcpHandler({ bus })`. Without it the deployment holds no listen stream (Lambda),
-   * so its 2026 era advertises no list-change or subscription capability.
-   */
-  changes?: ServerEventBus;
-}
 
 /** What every tool registration receives: fixed per deployment, except the era. */
 export interface ToolContext {
@@ -44,36 +24,66 @@ export interface ToolContext {
 }
 
 /**
- * Returns the one server factory all three samples use. It runs on every stateless request,
- * so everything expensive (the codec, schemas, tool metadata) is built outside it.
+ * More tools, resources or prompts on every server the factory builds: a sample's own (the stateful
+ * sample's `ask_model`) or a test's (the conformance fixtures). `subscribable` names the resources of
+ * its own that a 2025-era session may subscribe to; an extension with it makes the server announce
+ * `resources.subscribe`.
  */
-export function createServerFactory(options: ServerOptions): McpServerFactory {
-  const confirmCodec = createRequestStateCodec<ConfirmState>({ key: options.config.requestStateKey, ttlSeconds: 600 });
-  const fixtures = options.conformanceFixtures ?? conformanceFixturesRequested();
-  const subscribable = options.counter !== undefined || fixtures;
+export interface ServerExtension {
+  register(server: McpServer, ctx: ToolContext): void;
+  subscribable?(uri: string): boolean;
+}
+
+export interface ServerOptions {
+  instance: Instance;
+  config: Pick<Config, 'requestStateKey'>;
+  /** Present only where the deployment has sessions: the session-scoped counter lives here. */
+  counter?: SessionCounter;
+  /**
+   * The change-event bus this deployment's 2026-era `subscriptions/listen` streams follow: pass the
+   * same one to `createMcpHandler({ bus })`. Without it the deployment holds no listen stream (Lambda),
+   * so its 2026 era advertises no list-change or subscription capability.
+   */
+  changes?: ServerEventBus;
+  extensions?: ServerExtension[];
+}
+
+/**
+ * Returns the one server factory all three samples use. It runs on every stateless request,
+ * so everything expensive (the codec, schemas, tool metadata, the contexts) is built outside it.
+ */
+export function createServerFactory({ instance, config, counter, changes, extensions = [] }: ServerOptions): McpServerFactory {
+  const confirmCodec = createRequestStateCodec<ConfirmState>({ key: config.requestStateKey, ttlSeconds: 600 });
+  const rules = extensions.flatMap((extension) => (extension.subscribable ? [extension.subscribable.bind(extension)] : []));
+  const subscribable = counter !== undefined || rules.length > 0;
+  const canSubscribe = (uri: string) => (counter !== undefined && uri === COUNTER_URI) || rules.some((rule) => rule(uri));
   const requestState = { verify: confirmCodec.verify };
   const serverOptions = {
-    // A 2025-era server announces changes only on a session's GET stream (the conformance fixtures
-    // stand in for one); a 2026-era server only on subscriptions/listen streams, which need the bus.
+    // A 2025-era server announces changes only on a session's GET stream (a subscribable extension
+    // stands in for one); a 2026-era server only on subscriptions/listen streams, which need the bus.
     legacy: { capabilities: capabilities(subscribable, subscribable), requestState },
-    modern: { capabilities: capabilities(subscribable, options.changes !== undefined), requestState },
+    modern: { capabilities: capabilities(subscribable, changes !== undefined), requestState },
   };
-  const info = { name: 'mcp-on-aws', version: options.instance.version };
+  const contexts: Record<Era, ToolContext> = {
+    legacy: { era: 'legacy', instance, confirmCodec, counter, changes },
+    modern: { era: 'modern', instance, confirmCodec, counter, changes },
+  };
+  const info = { name: 'mcp-on-aws', version: instance.version };
 
   return ({ era }) => {
     const server = new McpServer(info, serverOptions[era]);
-    const ctx: ToolContext = { era, instance: options.instance, confirmCodec, counter: options.counter, changes: options.changes };
+    const ctx = contexts[era];
     registerPing(server, ctx);
     registerEcho(server);
     registerCountdown(server);
     registerConfirmAction(server, ctx);
     registerInstanceResource(server, ctx);
     registerPrompt(server);
-    if (ctx.counter || fixtures) {
-      const subscriptions = new Subscriptions(server, (uri) => (ctx.counter !== undefined && uri === COUNTER_URI) || (fixtures && uri.startsWith('test://')));
-      if (ctx.counter) registerCounter(server, registerCounterReader(server, ctx.counter), subscriptions);
+    if (subscribable) {
+      const subscriptions = new Subscriptions(server, canSubscribe);
+      if (counter) registerCounterTools(server, counter, subscriptions);
     }
-    if (fixtures) registerConformanceFixtures(server, ctx);
+    for (const extension of extensions) extension.register(server, ctx);
     return server;
   };
 }
@@ -83,7 +93,7 @@ export function createServerFactory(options: ServerOptions): McpServerFactory {
  * announce reaches the handler's `subscriptions/listen` streams. The bus is in-process: a listen
  * stream hears the changes of the task it is connected to.
  */
-export function createListeningMcpHandler(options: Omit<ServerOptions, 'changes'>, handlerOptions: Omit<CreateMcpHandlerOptions, 'bus'> = {}): McpHttpHandler {
+export function createMcpHandlerWithChanges(options: Omit<ServerOptions, 'changes'>, handlerOptions: Omit<CreateMcpHandlerOptions, 'bus'> = {}): McpHttpHandler {
   const changes = new InMemoryServerEventBus();
   return createMcpHandler(createServerFactory({ ...options, changes }), { ...handlerOptions, bus: changes });
 }

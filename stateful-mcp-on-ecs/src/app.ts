@@ -7,7 +7,7 @@
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest, type McpServerFactory } from '@modelcontextprotocol/server';
-import { createListeningMcpHandler, createMcpApp, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
+import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
 import { MemorySessionStore } from './memory-session-store';
@@ -22,6 +22,8 @@ export interface StatefulServerOptions {
   instance: Instance;
   /** Where sessions keep their state; in this process by default (plain sticky sessions). */
   sessionStore?: SessionStore;
+  /** More tools on every server, in both eras; the conformance runner adds its fixtures here. */
+  extensions?: ServerExtension[];
   log?: Logger;
 }
 
@@ -40,8 +42,8 @@ const RETRY_AFTER_SECONDS = '5';
  * pinned to this process, which is why the load balancer must be sticky. 2026-era traffic has
  * no session and is served per request, so any instance answers it.
  */
-export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession) }: StatefulServerOptions): StatefulServer {
-  const sessionFactory = createServerFactory({ instance, config, counter: sessionStore.counter });
+export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession), extensions }: StatefulServerOptions): StatefulServer {
+  const sessionFactory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions });
   const factory: McpServerFactory = async (ctx) => {
     const server = await sessionFactory(ctx);
     if (ctx.era === 'legacy' && 'registerTool' in server) registerAskModel(server);
@@ -49,7 +51,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
   };
   const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
   // 2026-era requests have no session, so their server has no counter tool to offer.
-  const modern = createListeningMcpHandler({ instance, config }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
+  const modern = createMcpHandlerWithChanges({ instance, config, extensions }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
   const modernNode = toNodeHandler(modern, { maxRequestBodySize: config.maxBodyBytes });
 
   const legacy = async (req: Request, res: Response): Promise<void> => {

@@ -4,7 +4,7 @@ import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { isInitializeRequest, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { RequestHandler } from 'express';
 
-import { createListeningMcpHandler, createMcpApp, createServerFactory, detectInstance, expressMcpHandler, loadConfig, serve, type Config, type Serving, type SessionCounter } from '../../src';
+import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, detectInstance, expressMcpHandler, loadConfig, MemoryCounter, serve, type Config, type Serving } from '../../src';
 
 export const quiet = () => {};
 
@@ -12,22 +12,10 @@ export const quiet = () => {};
 export async function startStateless(env: NodeJS.ProcessEnv = {}, deadlineMs = 2_000): Promise<Serving & { config: Config }> {
   const config = loadConfig(env);
   const instance = detectInstance({});
-  const mcp = createListeningMcpHandler({ instance, config });
+  const mcp = createMcpHandlerWithChanges({ instance, config });
   const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: quiet });
   const serving = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: () => mcp.close(), log: quiet });
   return { ...serving, config };
-}
-
-export class MemoryCounter implements SessionCounter {
-  readonly values = new Map<string, number>();
-  async increment(sessionId: string) {
-    const value = (this.values.get(sessionId) ?? 0) + 1;
-    this.values.set(sessionId, value);
-    return value;
-  }
-  async read(sessionId: string) {
-    return this.values.get(sessionId) ?? 0;
-  }
 }
 
 /**

@@ -1,8 +1,13 @@
+/**
+ * The conformance fixtures as one `ServerExtension` of the shared factory: present only where an
+ * entry adds the extension, answering with the exact texts the suites check, and subscribable next
+ * to the session counter.
+ */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { COUNTER_URI, createServerFactory, detectInstance, loadConfig, MemoryCounter, type ServerOptions } from '@mcp-on-aws/shared';
 
-import { CONFORMANCE_ENV, COUNTER_URI, createServerFactory, detectInstance, loadConfig, type ServerOptions } from '../src';
-import { MemoryCounter } from './support/servers';
+import { conformanceFixtures } from '../src/fixtures';
 
 const base = { instance: detectInstance({}), config: loadConfig({}) };
 
@@ -25,37 +30,34 @@ async function toolNames(options: Partial<ServerOptions>): Promise<string[]> {
 }
 
 describe('conformance fixtures', () => {
-  const saved = process.env[CONFORMANCE_ENV];
+  const saved = process.env.MCP_CONFORMANCE_FIXTURES;
   afterEach(() => {
-    if (saved === undefined) delete process.env[CONFORMANCE_ENV];
-    else process.env[CONFORMANCE_ENV] = saved;
+    if (saved === undefined) delete process.env.MCP_CONFORMANCE_FIXTURES;
+    else process.env.MCP_CONFORMANCE_FIXTURES = saved;
   });
 
-  it('are absent by default', async () => {
-    delete process.env[CONFORMANCE_ENV];
+  it('are absent from the shared factory without the extension', async () => {
     const names = await toolNames({});
     expect(names).toContain('ping');
     expect(names.filter((name) => name.startsWith('test_') || name.startsWith('json_schema'))).toEqual([]);
   });
 
-  it('stay absent for any value but "1", and when the option says no', async () => {
-    for (const value of ['', 'true', 'yes', '0']) {
-      process.env[CONFORMANCE_ENV] = value;
+  it('stay absent whatever the environment says: the old MCP_CONFORMANCE_FIXTURES switch is gone', async () => {
+    for (const value of ['1', 'true', '']) {
+      process.env.MCP_CONFORMANCE_FIXTURES = value;
       expect(await toolNames({})).not.toContain('test_simple_text');
+      expect(await toolNames({ extensions: [] })).not.toContain('test_simple_text');
     }
-    process.env[CONFORMANCE_ENV] = '1';
-    expect(await toolNames({ conformanceFixtures: false })).not.toContain('test_simple_text');
   });
 
-  it('appear with MCP_CONFORMANCE_FIXTURES=1 or the explicit option', async () => {
-    delete process.env[CONFORMANCE_ENV];
-    expect(await toolNames({ conformanceFixtures: true })).toEqual(expect.arrayContaining(['ping', 'test_simple_text', 'test_sampling', 'json_schema_2020_12_tool']));
-    process.env[CONFORMANCE_ENV] = '1';
-    expect(await toolNames({})).toContain('test_input_required_result_elicitation');
+  it('appear with the extension', async () => {
+    delete process.env.MCP_CONFORMANCE_FIXTURES;
+    const names = await toolNames({ extensions: [conformanceFixtures] });
+    expect(names).toEqual(expect.arrayContaining(['ping', 'test_simple_text', 'test_sampling', 'json_schema_2020_12_tool', 'test_input_required_result_elicitation']));
   });
 
   it('answer with the exact texts the suite checks', async () => {
-    const client = await connectTo(createServerFactory({ ...base, conformanceFixtures: true }));
+    const client = await connectTo(createServerFactory({ ...base, extensions: [conformanceFixtures] }));
     try {
       expect((await client.callTool({ name: 'test_simple_text', arguments: {} })).content).toEqual([{ type: 'text', text: 'This is a simple text response for testing.' }]);
       const prompt = await client.getPrompt({ name: 'test_prompt_with_arguments', arguments: { arg1: 'hello', arg2: 'world' } });
@@ -70,7 +72,7 @@ describe('conformance fixtures', () => {
   });
 
   it('keep the session counter subscribable next to the watched fixture resource', async () => {
-    const client = await connectTo(createServerFactory({ ...base, counter: new MemoryCounter(), conformanceFixtures: true }));
+    const client = await connectTo(createServerFactory({ ...base, counter: new MemoryCounter(), extensions: [conformanceFixtures] }));
     try {
       await expect(client.subscribeResource({ uri: 'test://watched-resource' })).resolves.toEqual({});
       await expect(client.subscribeResource({ uri: COUNTER_URI })).resolves.toEqual({});
