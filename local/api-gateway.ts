@@ -209,13 +209,19 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Runs the emulator as a process in front of `handler`: PORT (3100) and HOST (loopback, so a laptop
+ * run is not exposed; a container sets 0.0.0.0), the `listening` line runners wait for, and a clean
+ * exit on SIGINT or SIGTERM.
+ */
+export async function runLocalApi(handler: LambdaHandler): Promise<void> {
+  const api = await startLocalApi({ handler, port: Number(process.env.PORT ?? 3100), host: process.env.HOST ?? '127.0.0.1' });
+  jsonLogger({ msg: 'listening', url: api.url, endpoint: `${api.url}/mcp` });
+  const stop = () => void api.close().then(() => process.exit(0));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+}
+
 if (require.main === module) {
   // The one place the emulator names the Lambda sample's handler module.
-  void import('../stateless-mcp-on-lambda/src/handler').then(async ({ handler }) => {
-    // HOST defaults to loopback so a laptop run is not exposed; a container sets 0.0.0.0.
-    const api = await startLocalApi({ handler, port: Number(process.env.PORT ?? 3100), host: process.env.HOST ?? '127.0.0.1' });
-    jsonLogger({ msg: 'listening', url: api.url, endpoint: `${api.url}/mcp` });
-    const stop = () => void api.close().then(() => process.exit(0));
-    process.once('SIGINT', stop).once('SIGTERM', stop);
-  });
+  void import('../stateless-mcp-on-lambda/src/main').then(({ handler }) => runLocalApi(handler));
 }

@@ -48,7 +48,7 @@ const samples: Record<string, Sample> = {
     portVariable: 'STATELESS_PORT',
     defaultPort: 3002,
     what: '3 processes behind a round-robin balancer',
-    start: (port, env) => startCluster('stateless-mcp-on-ecs/src/server.ts', env, { port }),
+    start: (port, env) => startCluster('stateless-mcp-on-ecs/src/main.ts', env, { port }),
   },
   'stateful-mcp-on-ecs': {
     portVariable: 'STATEFUL_PORT',

@@ -62,7 +62,7 @@ export class McpFargateService extends Construct {
     // Rejected traffic only: what a security review needs, at a fraction of the volume.
     this.vpc.addFlowLog('Rejected', {
       trafficType: ec2.FlowLogTrafficType.REJECT,
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.retainedLogGroup('FlowLogs')),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.oneMonthLogGroup('FlowLogs')),
     });
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
@@ -74,7 +74,7 @@ export class McpFargateService extends Construct {
     const listener = https ? this.httpsListeners(props) : this.loadBalancer.addListener('Http', { port: 80, open: true });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
-    this.logGroup = this.retainedLogGroup('Logs');
+    this.logGroup = this.oneMonthLogGroup('Logs');
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: 256, // 0.25 vCPU: one Node process, JSON in and out, no I/O in the tools
       memoryLimitMiB: 512,
@@ -131,7 +131,8 @@ export class McpFargateService extends Construct {
     this.acknowledgeNagFindings(https);
   }
 
-  private retainedLogGroup(id: string): logs.LogGroup {
+  /** A month of logs, deleted with the stack: a sample leaves nothing behind on `cdk destroy`. */
+  private oneMonthLogGroup(id: string): logs.LogGroup {
     return new logs.LogGroup(this, id, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
   }
 

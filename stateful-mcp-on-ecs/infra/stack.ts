@@ -4,8 +4,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
-import { McpFargateService } from '../../shared/infra/mcp-fargate-service';
-import { RequestStateKey } from '../../shared/infra/request-state-key';
+import { integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatefulMcpOnEcs -c stickinessSeconds=3600`. */
 export interface StatefulMcpOnEcsProps extends StackProps {
@@ -37,7 +36,7 @@ export class StatefulMcpOnEcs extends Stack {
   constructor(scope: Construct, id: string, props: StatefulMcpOnEcsProps = {}) {
     super(scope, id, props);
     const context = (key: string): string | undefined => this.node.tryGetContext(key) || undefined;
-    const stickiness = Duration.seconds(integer('stickinessSeconds', props.stickinessSeconds ?? context('stickinessSeconds') ?? 86_400, 1, 604_800)); // the ALB allows 1 s to 7 days
+    const stickiness = Duration.seconds(integerSetting('stickinessSeconds', props.stickinessSeconds ?? context('stickinessSeconds'), { fallback: 86_400, min: 1, max: 604_800 })); // the ALB allows 1 s to 7 days
     const sessionIdle = Duration.millis(Math.min(SESSION_IDLE.toMilliseconds(), stickiness.toMilliseconds()));
     const requestStateKey = new RequestStateKey(this, 'RequestStateKey', 'StatefulMcpOnEcs');
     // Durable sessions: registry, settings, counter and GET-stream events (src/durable/table.ts).
@@ -53,7 +52,7 @@ export class StatefulMcpOnEcs extends Stack {
 
     this.mcp = new McpFargateService(this, 'Mcp', {
       dockerfile: join(__dirname, '../Dockerfile'),
-      desiredCount: props.desiredCount ?? integer('desiredCount', context('desiredCount') ?? 3, 1, 100),
+      desiredCount: props.desiredCount ?? integerSetting('desiredCount', context('desiredCount'), { fallback: 3, min: 1, max: 100 }),
       stickiness,
       // The ALB stops routing a session's requests to a draining task at once (they land elsewhere and
       // get 404), so this only lets calls in flight finish, one waiting on a human's elicitation answer included.
@@ -78,10 +77,4 @@ export class StatefulMcpOnEcs extends Stack {
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; 2025-era clients must keep the AWSALB cookie)' });
   }
-}
-
-function integer(name: string, value: unknown, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
-  return n;
 }

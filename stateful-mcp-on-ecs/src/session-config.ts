@@ -1,4 +1,4 @@
-import { ConfigError } from '@mcp-on-aws/shared';
+import { integerSetting } from '@mcp-on-aws/shared';
 
 /** How this instance bounds its sessions; read from the environment once, like the shared `Config`. */
 export interface SessionConfig {
@@ -14,17 +14,9 @@ export interface SessionConfig {
 
 export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env): SessionConfig {
   return {
-    idleTimeoutMs: integer(env, 'MCP_SESSION_IDLE_MS', 30 * 60_000, 1_000, 24 * 3_600_000),
-    maxSessions: integer(env, 'MCP_MAX_SESSIONS', 5_000, 1, 1_000_000),
-    maxEventsPerSession: integer(env, 'MCP_EVENTS_PER_SESSION', 100, 1, 100_000),
-    keepAliveMs: integer(env, 'MCP_SSE_KEEPALIVE_MS', 15_000, 1_000, 3_600_000),
+    idleTimeoutMs: integerSetting('MCP_SESSION_IDLE_MS', env.MCP_SESSION_IDLE_MS, { fallback: 30 * 60_000, min: 1_000, max: 24 * 3_600_000 }),
+    maxSessions: integerSetting('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS, { fallback: 5_000, min: 1, max: 1_000_000 }),
+    maxEventsPerSession: integerSetting('MCP_EVENTS_PER_SESSION', env.MCP_EVENTS_PER_SESSION, { fallback: 100, min: 1, max: 100_000 }),
+    keepAliveMs: integerSetting('MCP_SSE_KEEPALIVE_MS', env.MCP_SSE_KEEPALIVE_MS, { fallback: 15_000, min: 1_000, max: 3_600_000 }),
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return value;
 }

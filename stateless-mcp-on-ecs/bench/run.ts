@@ -75,7 +75,7 @@ async function main() {
     const env = { NODE_OPTIONS: nodeOptions };
     servers.push(await startServerProcess(join(__dirname, 'bare-express.ts'), env));
     // Its log line per request is still written, as in ECS, and drained unread.
-    servers.push(await startServerProcess(join(__dirname, '../src/server.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1' }));
+    servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1' }));
     const [bare, mcp] = servers as [ServerProcess, ServerProcess];
     const targets = { bare, legacy: mcp, modern: mcp };
 

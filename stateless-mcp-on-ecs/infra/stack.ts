@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-import { McpFargateService } from '../../shared/infra/mcp-fargate-service';
-import { RequestStateKey } from '../../shared/infra/request-state-key';
+import { integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnEcs -c desiredCount=2`. */
 export interface StatelessMcpOnEcsProps extends StackProps {
@@ -31,7 +30,7 @@ export class StatelessMcpOnEcs extends Stack {
     const context = (key: string): string | undefined => this.node.tryGetContext(key) || undefined;
     this.mcp = new McpFargateService(this, 'Mcp', {
       dockerfile: join(__dirname, '../Dockerfile'),
-      desiredCount: props.desiredCount ?? taskCount(context('desiredCount') ?? 3),
+      desiredCount: props.desiredCount ?? integerSetting('desiredCount', context('desiredCount'), { fallback: 3, min: 1, max: 100 }),
       shutdownDeadline: Duration.seconds(10), // requests are short, and the ALB drained the task before SIGTERM
       domainName: props.domainName ?? context('domainName'),
       certificateArn: props.certificateArn ?? context('certificateArn'),
@@ -40,10 +39,4 @@ export class StatelessMcpOnEcs extends Stack {
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
   }
-}
-
-function taskCount(value: unknown): number {
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > 100) throw new Error(`desiredCount must be an integer from 1 to 100, got "${value}"`);
-  return count;
 }

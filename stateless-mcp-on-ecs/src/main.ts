@@ -1,20 +1,21 @@
 /**
  * Stateless MCP on Fargate: one Express process per task, any task answers any request.
  *
- * Each POST builds a fresh `McpServer` from the shared factory and forgets it after the answer,
- * so the ALB can round-robin freely and the service scales out and in without draining sessions.
- * What it gives up: no `Mcp-Session-Id`, so no 2025-era GET stream, no server push outside a
- * request and no 2025-era elicitation (2026-era clients still get `input_required`). The SDK
- * answers 2025-era GET and DELETE with 405.
+ * Each POST builds a fresh `McpServer` from the shared factory and forgets it after the answer
+ * (`./app.ts`), so the ALB can round-robin freely and the service scales out and in without
+ * draining sessions. What it gives up: no `Mcp-Session-Id`, so no 2025-era GET stream, no server
+ * push outside a request and no 2025-era elicitation (2026-era clients still get `input_required`).
+ * The SDK answers 2025-era GET and DELETE with 405.
  *
  * The tools live in `shared/src/tools`, the HTTP shell (health, guards, logs, drain) in
- * `shared/src/http`; this file only wires them.
+ * `shared/src/http`, the stack in `../infra`.
  */
-import { createListeningMcpHandler, createMcpApp, detectInstance, expressMcpHandler, loadConfig, runServer } from '@mcp-on-aws/shared';
+import { detectInstance, loadConfig, runServer } from '@mcp-on-aws/shared';
+
+import { createStatelessApp } from './app';
 
 const config = loadConfig();
 const instance = detectInstance();
-const mcp = createListeningMcpHandler({ instance, config });
-const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes) });
 
-runServer(() => ({ app, onShutdown: () => mcp.close() }), { config, instance });
+// Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
+runServer(() => createStatelessApp({ config, instance }), { config, instance });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { raw } from '../../shared/test/support/raw-http';
 import { startServerProcess, type ServerProcess } from '../../local/processes';
 
-const entry = join(__dirname, '../src/server.ts');
+const entry = join(__dirname, '../src/main.ts');
 const albDns = 'statel-mcpal-abc123-1234567890.eu-west-1.elb.amazonaws.com';
 const stackEnv = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: albDns, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') };
 

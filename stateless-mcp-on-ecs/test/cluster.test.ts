@@ -11,7 +11,7 @@ import { startBalancer, type Balancer } from '../../local/balancer';
 import { HAPROXY_ROUND_ROBIN, haproxyInstalled, startHaproxy } from '../../local/haproxy';
 import { startServerProcesses, type ServerProcess } from '../../local/processes';
 
-const entry = join(__dirname, '../src/server.ts');
+const entry = join(__dirname, '../src/main.ts');
 const kinds: Array<'haproxy' | 'node'> = haproxyInstalled() ? ['haproxy', 'node'] : ['node'];
 const eras = ['legacy', 'modern'] as const;
 

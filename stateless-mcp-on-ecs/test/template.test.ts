@@ -6,7 +6,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 
-import { McpFargateService } from '../../shared/infra/mcp-fargate-service';
+import { McpFargateService } from '@mcp-on-aws/shared/infra';
 import { StatelessMcpOnEcs } from '../infra/stack';
 
 const https = { domainName: 'mcp.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
-export const ENTRY = join(__dirname, '../src/handler.ts');
+export const ENTRY = join(__dirname, '../src/main.ts');
 
 const target = 'node22'; // the oldest Lambda runtime this sample supports; the stack runs a newer one
 const external = ['@aws-sdk/*']; // ships in the runtime; this handler uses none of it

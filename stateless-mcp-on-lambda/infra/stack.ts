@@ -5,7 +5,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import { RequestStateKey } from '../../shared/infra/request-state-key';
+import { RequestStateKey } from '@mcp-on-aws/shared/infra';
 import { BUNDLING, ENTRY } from './bundling';
 
 /**

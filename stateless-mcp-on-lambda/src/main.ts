@@ -9,7 +9,7 @@
  *
  * The tools live in `@mcp-on-aws/shared`; the HTTP rules in `./app`; the stack in `../infra`.
  */
-import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, loadConfig, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
+import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, loadConfig, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { defaultIsContentTypeBinary, handle, type LambdaEvent } from 'hono/aws-lambda';
 
@@ -19,6 +19,8 @@ import { asJsonRpc, checkEvent, errorResult, type LambdaResult } from './events'
 export interface LambdaHandlerOptions {
   config: Config;
   instance: Instance;
+  /** More tools on every server; the conformance runner adds its fixtures here. */
+  extensions?: ServerExtension[];
   log?: Logger;
 }
 
@@ -33,8 +35,8 @@ export function isContentTypeBinary(contentType: string): boolean {
   return defaultIsContentTypeBinary(contentType);
 }
 
-export function createLambdaHandler({ config, instance, log = jsonLogger }: LambdaHandlerOptions): LambdaHandler {
-  const mcp = createMcpHandler(createServerFactory({ instance, config }), {
+export function createLambdaHandler({ config, instance, extensions, log = jsonLogger }: LambdaHandlerOptions): LambdaHandler {
+  const mcp = createMcpHandler(createServerFactory({ instance, config, extensions }), {
     maxSubscriptions: 0, // a listen stream never ends, and a buffered Lambda answer only leaves when it does
     keepAliveMs: 0, // keep-alive comments would only be buffered with the rest
     maxRequestBodySize: config.maxBodyBytes,

@@ -2,7 +2,7 @@ import { detectInstance, INSTANCE_URI, loadConfig, NO_INPUT_CHANNEL } from '@mcp
 
 import { connect, text } from '../../shared/test/support/clients';
 import { raw } from '../../shared/test/support/raw-http';
-import { createLambdaHandler } from '../src/handler';
+import { createLambdaHandler } from '../src/main';
 import { startLocalApi, type LocalApi } from '../../local/api-gateway';
 
 let api: LocalApi;

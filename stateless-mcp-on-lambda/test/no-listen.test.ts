@@ -3,8 +3,7 @@
  * never ends, so the Lambda deployment does not offer the method: it answers 404 with -32601 and
  * advertises no list-change or subscription capability in `server/discover`.
  */
-import { CONFORMANCE_ENV } from '@mcp-on-aws/shared';
-
+import { conformanceFixtures } from '../../conformance/src/fixtures';
 import { httpApiEvent, lambdaHandler, modernHeaders, modernMeta, restEvent, rpc } from './support/events';
 
 const listen = rpc('subscriptions/listen', { _meta: modernMeta, notifications: { toolsListChanged: true } }, 41);
@@ -21,20 +20,13 @@ describe('subscriptions/listen on Lambda', () => {
 
   it.each([
     ['by default', undefined],
-    ['with the conformance fixtures on', '1'],
-  ])('is not advertised by server/discover %s', async (_when, fixtures) => {
-    const saved = process.env[CONFORMANCE_ENV];
-    if (fixtures) process.env[CONFORMANCE_ENV] = fixtures;
-    try {
-      const result = await lambdaHandler()(restEvent({ headers: modernHeaders('server/discover'), body: rpc('server/discover', { _meta: modernMeta }) }));
-      expect(result.statusCode).toBe(200);
-      const { capabilities } = JSON.parse(result.body).result;
-      expect(capabilities).toMatchObject({ tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false } });
-      expect(capabilities.resources).not.toHaveProperty('subscribe');
-    } finally {
-      if (saved === undefined) delete process.env[CONFORMANCE_ENV];
-      else process.env[CONFORMANCE_ENV] = saved;
-    }
+    ['with the conformance fixtures added', [conformanceFixtures]],
+  ])('is not advertised by server/discover %s', async (_when, extensions) => {
+    const result = await lambdaHandler({}, extensions)(restEvent({ headers: modernHeaders('server/discover'), body: rpc('server/discover', { _meta: modernMeta }) }));
+    expect(result.statusCode).toBe(200);
+    const { capabilities } = JSON.parse(result.body).result;
+    expect(capabilities).toMatchObject({ tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false } });
+    expect(capabilities.resources).not.toHaveProperty('subscribe');
   });
 
   it('still serves the rest of the 2026 era', async () => {

@@ -5,8 +5,8 @@
  * `path`; HTTP API lowercases headers, joins repeats with commas, puts cookies in their own array
  * and keeps a named stage in `rawPath`.
  */
-import { createLambdaHandler } from '../../src/handler';
-import { loadConfig, detectInstance, type LogLine } from '@mcp-on-aws/shared';
+import { createLambdaHandler } from '../../src/main';
+import { loadConfig, detectInstance, type LogLine, type ServerExtension } from '@mcp-on-aws/shared';
 
 import { restApiEvent, type RestApiRequest } from '../../../local/api-gateway';
 
@@ -50,10 +50,10 @@ export function httpApiEvent({ method = 'POST', path = '/mcp', headers = {}, que
 }
 
 /** A handler as the stack configures it (production, the API's hostname), logging into an array. */
-export function lambdaHandler(env: NodeJS.ProcessEnv = {}) {
+export function lambdaHandler(env: NodeJS.ProcessEnv = {}, extensions?: ServerExtension[]) {
   const lines: LogLine[] = [];
   const config = loadConfig({ NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'), ...env });
-  const handler = createLambdaHandler({ config, instance: detectInstance({ AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]0123456789abcdef' }), log: (line) => void lines.push(line) });
+  const handler = createLambdaHandler({ config, instance: detectInstance({ AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]0123456789abcdef' }), extensions, log: (line) => void lines.push(line) });
   return Object.assign(handler, { lines });
 }
 

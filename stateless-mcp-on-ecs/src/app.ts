@@ -1,0 +1,34 @@
+/**
+ * The stateless HTTP app: one server factory, one handler, one Express app with `/mcp`.
+ *
+ * A request's way: Express (`/health`, then the Host/Origin guard, the JSON body limit and the
+ * JSON-RPC errors of `createMcpApp`) hands the parsed body to `createMcpHandler`, which builds a
+ * fresh `McpServer` from the shared factory for this one request, in the request's protocol era,
+ * and forgets it after the answer. Nothing outlives the request but the change-event bus that
+ * 2026-era `subscriptions/listen` streams follow, and it only reaches this task's streams.
+ */
+import {
+  createMcpApp,
+  createMcpHandlerWithChanges,
+  expressMcpHandler,
+  type Config,
+  type Instance,
+  type Logger,
+  type ServerExtension,
+  type ServerParts,
+} from '@mcp-on-aws/shared';
+
+export interface StatelessAppOptions {
+  config: Config;
+  instance: Instance;
+  /** More tools on every server; the conformance runner adds its fixtures here. */
+  extensions?: ServerExtension[];
+  log?: Logger;
+}
+
+export function createStatelessApp({ config, instance, extensions, log }: StatelessAppOptions): ServerParts {
+  const mcp = createMcpHandlerWithChanges({ instance, config, extensions });
+  const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log });
+  // On SIGTERM, after the drain: ends the listen streams this task still holds.
+  return { app, onShutdown: () => mcp.close() };
+}
