@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src';
+import { ConfigError, integerSetting, loadConfig } from '../src';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 
@@ -36,5 +36,25 @@ describe('loadConfig', () => {
   ])('rejects %j with a ConfigError', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('integerSetting', () => {
+  const range = { fallback: 3, min: 1, max: 100 };
+
+  it('takes an environment string or a CDK context number, and the fallback when it is absent or empty', () => {
+    expect(integerSetting('desiredCount', '2', range)).toBe(2);
+    expect(integerSetting('desiredCount', 7, range)).toBe(7);
+    expect(integerSetting('desiredCount', undefined, range)).toBe(3);
+    expect(integerSetting('desiredCount', '', range)).toBe(3);
+  });
+
+  it.each([['three'], ['0'], ['101'], ['2.5'], [Number.NaN]])('rejects %j with a ConfigError that names the setting and its range', (raw) => {
+    expect(() => integerSetting('desiredCount', raw, range)).toThrow(ConfigError);
+    expect(() => integerSetting('desiredCount', raw, range)).toThrow(/^desiredCount must be an integer from 1 to 100, got "/);
+  });
+
+  it('requires a setting that has no fallback', () => {
+    expect(() => integerSetting('PORT', undefined, { min: 1, max: 65_535 })).toThrow(/^PORT is required: an integer from 1 to 65535$/);
   });
 });

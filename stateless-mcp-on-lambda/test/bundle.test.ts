@@ -36,6 +36,11 @@ describe('the bundle the stack ships', () => {
     expect(statSync(bundle).size).toBeLessThan(500 * 1024);
   });
 
+  it('contains no conformance fixture: only conformance/src/servers adds them', () => {
+    const text = readFileSync(bundle, 'utf8');
+    expect(/test_simple_text|test_trigger_tool_change|test:\/\/static-text/.exec(text)?.[0]).toBeUndefined();
+  });
+
   it('lists the tools in a fresh process, as SSE text', () => {
     const [result] = invoke([restEvent({ headers: json, body: rpc('tools/list') })]);
     expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
