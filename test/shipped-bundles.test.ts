@@ -3,7 +3,6 @@
  * stack) bundles it, has none of the conformance fixtures. The conformance entries, bundled the same
  * way, do have them, so the check would see fixtures that leaked into a sample.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { build } from 'esbuild';
