@@ -6,7 +6,7 @@
  * memory, everything with `durable/`).
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { isInitializeRequest, isLegacyRequest, type McpServerFactory } from '@modelcontextprotocol/server';
+import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
@@ -14,7 +14,7 @@ import { MemorySessionStore } from './memory-session-store';
 import type { SessionConfig } from './session-config';
 import type { SessionStore } from './session-store';
 import { Sessions } from './sessions';
-import { registerAskModel } from './tools/ask-model';
+import { askModel } from './tools/ask-model';
 
 export interface StatefulServerOptions {
   config: Config;
@@ -42,13 +42,8 @@ const RETRY_AFTER_SECONDS = '5';
  * pinned to this process, which is why the load balancer must be sticky. 2026-era traffic has
  * no session and is served per request, so any instance answers it.
  */
-export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession), extensions }: StatefulServerOptions): StatefulServer {
-  const sessionFactory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions });
-  const factory: McpServerFactory = async (ctx) => {
-    const server = await sessionFactory(ctx);
-    if (ctx.era === 'legacy' && 'registerTool' in server) registerAskModel(server);
-    return server;
-  };
+export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession), extensions = [] }: StatefulServerOptions): StatefulServer {
+  const factory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions: [askModel, ...extensions] });
   const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
   // 2026-era requests have no session, so their server has no counter tool to offer.
   const modern = createMcpHandlerWithChanges({ instance, config, extensions }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });

@@ -9,17 +9,17 @@
 import { detectInstance, loadConfig, runServer } from '@mcp-on-aws/shared';
 
 import { createStatefulServer } from './app';
-import { durableSessionStore } from './durable/durable-session-store';
+import { durableSessionStoreFromEnv } from './durable/durable-session-store';
 import { loadSessionConfig } from './session-config';
 
 const config = loadConfig();
 const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
-const tableName = process.env.MCP_SESSION_TABLE;
 
 runServer(
   async () => {
-    const sessionStore = tableName ? await durableSessionStore({ tableName, endpoint: process.env.MCP_DYNAMODB_ENDPOINT || undefined }, sessionConfig, instance) : undefined;
+    // Undefined without MCP_SESSION_TABLE: plain sticky sessions, in memory.
+    const sessionStore = await durableSessionStoreFromEnv(process.env, sessionConfig, instance);
     const server = createStatefulServer({ config, sessionConfig, instance, sessionStore });
     return { app: server.app, onShutdown: server.close };
   },

@@ -1,27 +1,8 @@
 import type { EventStore } from '@modelcontextprotocol/server';
-import type { SessionCounter } from '@mcp-on-aws/shared';
+import { MemoryCounter } from '@mcp-on-aws/shared';
 
 import { MemoryEventStore } from './memory-event-store';
 import type { SessionStore } from './session-store';
-
-/** The session counter the shared factory exposes, kept in this process. */
-export class MemoryCounter implements SessionCounter {
-  private readonly values = new Map<string, number>();
-
-  async increment(sessionId: string): Promise<number> {
-    const value = (this.values.get(sessionId) ?? 0) + 1;
-    this.values.set(sessionId, value);
-    return value;
-  }
-
-  async read(sessionId: string): Promise<number> {
-    return this.values.get(sessionId) ?? 0;
-  }
-
-  async forget(sessionId: string): Promise<void> {
-    this.values.delete(sessionId);
-  }
-}
 
 /**
  * Plain sticky sessions: everything in this process, lost with it, which is what the balancer's

@@ -6,18 +6,17 @@
 import { detectInstance, loadConfig, runServer } from '@mcp-on-aws/shared';
 
 import { createStatefulServer } from '../../../stateful-mcp-on-ecs/src/app';
-import { durableSessionStore } from '../../../stateful-mcp-on-ecs/src/durable/durable-session-store';
+import { durableSessionStoreFromEnv } from '../../../stateful-mcp-on-ecs/src/durable/durable-session-store';
 import { loadSessionConfig } from '../../../stateful-mcp-on-ecs/src/session-config';
 import { conformanceFixtures } from '../fixtures';
 
 const config = loadConfig();
 const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
-const tableName = process.env.MCP_SESSION_TABLE;
 
 runServer(
   async () => {
-    const sessionStore = tableName ? await durableSessionStore({ tableName, endpoint: process.env.MCP_DYNAMODB_ENDPOINT || undefined }, sessionConfig, instance) : undefined;
+    const sessionStore = await durableSessionStoreFromEnv(process.env, sessionConfig, instance);
     const server = createStatefulServer({ config, sessionConfig, instance, sessionStore, extensions: [conformanceFixtures] });
     return { app: server.app, onShutdown: server.close };
   },

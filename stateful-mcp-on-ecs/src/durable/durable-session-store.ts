@@ -171,11 +171,15 @@ export class DurableSessionStore implements SessionStore {
 }
 
 /** The durable store for `MCP_SESSION_TABLE`; with `MCP_DYNAMODB_ENDPOINT` (dynalite, DynamoDB Local), local mode, the only mode that creates the table. */
-export async function durableSessionStore(
-  { tableName, endpoint }: { tableName: string; endpoint?: string },
-  config: SessionConfig,
-  instance: Pick<Instance, 'id'>,
-): Promise<DurableSessionStore> {
+/**
+ * The durable store when `MCP_SESSION_TABLE` names a table, `undefined` (sessions in memory) when
+ * it is unset. `MCP_DYNAMODB_ENDPOINT` (dynalite or DynamoDB Local) is local mode, the only mode
+ * that creates the table: in AWS the stack owns it.
+ */
+export async function durableSessionStoreFromEnv(env: NodeJS.ProcessEnv, config: SessionConfig, instance: Pick<Instance, 'id'>): Promise<DurableSessionStore | undefined> {
+  const tableName = env.MCP_SESSION_TABLE;
+  if (!tableName) return undefined;
+  const endpoint = env.MCP_DYNAMODB_ENDPOINT || undefined;
   const table = sessionTable(tableName, endpoint);
   if (endpoint) await createLocalTable(table);
   return new DurableSessionStore(table, config, instance);

@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { ServerExtension } from '@mcp-on-aws/shared';
 import * as z from 'zod/v4';
 
 const config = {
@@ -9,18 +9,21 @@ const config = {
 };
 
 /**
- * The one push the shared tools do not make: a server-to-client `sampling/createMessage`.
- * Registered on 2025-era sessions only, because a push needs a channel back to the client;
- * its log lines show `logging/setLevel` filtering on the session.
+ * The one push the shared tools do not make: a server-to-client `sampling/createMessage`, added to
+ * the shared factory as an extension. Registered on 2025-era sessions only, because a push needs a
+ * channel back to the client; its log lines show `logging/setLevel` filtering on the session.
  */
-export function registerAskModel(server: McpServer): void {
-  server.registerTool('ask_model', config, async ({ question }, ctx) => {
-    await ctx.mcpReq.log('debug', `sampling request: ${question.length} characters`, 'ask_model');
-    await ctx.mcpReq.log('info', 'asking the client model', 'ask_model');
-    // On this call's own stream: the session's GET stream may not be open yet, and the SDK would hold the request for it.
-    const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: question } }], maxTokens: 500 }, { relatedRequestId: ctx.mcpReq.id });
-    const [block] = Array.isArray(result.content) ? result.content : [result.content];
-    const answer = block?.type === 'text' ? block.text : `(${block?.type ?? 'no'} content)`;
-    return { content: [{ type: 'text', text: `${result.model}: ${answer}` }] };
-  });
-}
+export const askModel: ServerExtension = {
+  register(server, { era }) {
+    if (era !== 'legacy') return;
+    server.registerTool('ask_model', config, async ({ question }, ctx) => {
+      await ctx.mcpReq.log('debug', `sampling request: ${question.length} characters`, 'ask_model');
+      await ctx.mcpReq.log('info', 'asking the client model', 'ask_model');
+      // On this call's own stream: the session's GET stream may not be open yet, and the SDK would hold the request for it.
+      const result = await ctx.mcpReq.requestSampling({ messages: [{ role: 'user', content: { type: 'text', text: question } }], maxTokens: 500 }, { relatedRequestId: ctx.mcpReq.id });
+      const [block] = Array.isArray(result.content) ? result.content : [result.content];
+      const answer = block?.type === 'text' ? block.text : `(${block?.type ?? 'no'} content)`;
+      return { content: [{ type: 'text', text: `${result.model}: ${answer}` }] };
+    });
+  },
+};
