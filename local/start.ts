@@ -15,6 +15,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { integerSetting } from '@mcp-on-aws/shared';
+
 import { startBalancer, type BalancerOptions } from './balancer';
 import { startDynalite } from './dynalite';
 import { startServerProcess, startServerProcesses, type ServerProcess } from './processes';
@@ -100,10 +102,7 @@ async function assertFree(port: number, variable: string): Promise<void> {
 }
 
 function portOf(sample: Sample): number {
-  const raw = process.env[sample.portVariable];
-  const port = raw === undefined ? sample.defaultPort : Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${sample.portVariable} must be a port number, got "${raw}"`);
-  return port;
+  return integerSetting(sample.portVariable, process.env[sample.portVariable], { fallback: sample.defaultPort, min: 1, max: 65_535 });
 }
 
 async function main(): Promise<void> {
