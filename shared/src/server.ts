@@ -45,6 +45,7 @@ export interface ServerOptions {
    * so its 2026 era advertises no list-change or subscription capability.
    */
   changes?: ServerEventBus;
+  /** More tools, resources or prompts on every server: the stateful sample's `ask_model`, the conformance fixtures. */
   extensions?: ServerExtension[];
 }
 
