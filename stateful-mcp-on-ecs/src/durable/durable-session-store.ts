@@ -170,7 +170,6 @@ export class DurableSessionStore implements SessionStore {
   }
 }
 
-/** The durable store for `MCP_SESSION_TABLE`; with `MCP_DYNAMODB_ENDPOINT` (dynalite, DynamoDB Local), local mode, the only mode that creates the table. */
 /**
  * The durable store when `MCP_SESSION_TABLE` names a table, `undefined` (sessions in memory) when
  * it is unset. `MCP_DYNAMODB_ENDPOINT` (dynalite or DynamoDB Local) is local mode, the only mode
