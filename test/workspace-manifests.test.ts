@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const root = join(__dirname, '..');
 const workspaces = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
 
-describe.each(['stateless-mcp-on-ecs/Dockerfile', 'stateful-mcp-on-ecs/Dockerfile', 'stateless-mcp-on-lambda/Dockerfile.local'])('%s', (dockerfile) => {
+describe.each(['shared/Dockerfile', 'stateless-mcp-on-lambda/Dockerfile.local'])('%s', (dockerfile) => {
   const text = readFileSync(join(root, dockerfile), 'utf8');
   const ignore = readFileSync(join(root, `${dockerfile}.dockerignore`), 'utf8').split('\n');
 

@@ -1,7 +1,8 @@
 /**
  * No Docker engine runs here, so docker-compose.yml is checked offline: docker-compose 1.29
- * validates it, every Dockerfile it builds lints clean, every HAProxy config it mounts passes
- * `haproxy -c` with the environment compose gives it, and the emulator image's bundle starts.
+ * validates it, every Dockerfile it builds lints clean, each ECS service names its own sample as
+ * SAMPLE, every HAProxy config it mounts passes `haproxy -c` with the environment compose gives
+ * it, and the emulator image's bundle starts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,13 +23,26 @@ describe('docker-compose.yml', () => {
     expect(spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
   });
 
-  (composeInstalled ? it : it.skip)('builds every sample from its own Dockerfile, and each passes dockerfilelint', () => {
+  (composeInstalled ? it : it.skip)('builds every sample from its Dockerfile, and each passes dockerfilelint', () => {
     const dockerfiles = [...new Set([...resolved().matchAll(/dockerfile: (\S+)/g)].map((m) => m[1]!))].sort();
-    expect(dockerfiles).toEqual(['stateful-mcp-on-ecs/Dockerfile', 'stateless-mcp-on-ecs/Dockerfile', 'stateless-mcp-on-lambda/Dockerfile.local']);
+    expect(dockerfiles).toEqual(['shared/Dockerfile', 'stateless-mcp-on-lambda/Dockerfile.local']);
     for (const dockerfile of dockerfiles) {
       const report = JSON.parse(execFileSync(join(root, 'node_modules/.bin/dockerfilelint'), ['-o', 'json', join(root, dockerfile)], { encoding: 'utf8' }));
       expect([dockerfile, report.files[0].issues]).toEqual([dockerfile, []]);
     }
+  });
+
+  (composeInstalled ? it : it.skip)('builds each ECS service from shared/Dockerfile with its own sample as SAMPLE', () => {
+    // The resolved file lists each service as a block indented by two spaces under `services:`.
+    const services = resolved().split(/^services:$/m)[1]!.split(/^  (?=\S)/m).filter(Boolean);
+    const ecs = services.filter((block) => block.includes('dockerfile: shared/Dockerfile'));
+    const built = ecs.map((block) => [block.match(/^[\w-]+/)![0], block.match(/^ {8}SAMPLE: (\S+)$/m)?.[1], block.match(/^ {4}image: (\S+)$/m)?.[1]]);
+    expect(built.sort()).toEqual(
+      ['stateful-1', 'stateful-2', 'stateful-3', 'stateless-1', 'stateless-2', 'stateless-3'].map((name) => {
+        const sample = `${name.split('-')[0]}-mcp-on-ecs`;
+        return [name, sample, `mcp-on-aws/${sample}`];
+      }),
+    );
   });
 
   (composeInstalled ? it : it.skip)('keeps the stateful sessions in DynamoDB Local, as the stack keeps them in DynamoDB', () => {

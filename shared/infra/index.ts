@@ -4,6 +4,6 @@
  * `@mcp-on-aws/shared/infra`; it pulls in no MCP runtime code.
  */
 export { integerSetting } from '../src/config';
-export { dockerignorePatterns, monorepoImage, REPO_ROOT } from './image';
+export { dockerignorePatterns, type EcsSample, monorepoImage, REPO_ROOT } from './image';
 export { McpFargateService, type McpFargateServiceProps } from './mcp-fargate-service';
 export { RequestStateKey } from './request-state-key';

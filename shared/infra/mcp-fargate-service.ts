@@ -5,11 +5,11 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-import { monorepoImage } from './image';
+import { type EcsSample, monorepoImage } from './image';
 
 export interface McpFargateServiceProps {
-  /** Absolute path of the sample's Dockerfile; `<Dockerfile>.dockerignore` beside it sets the context. */
-  dockerfile: string;
+  /** The sample whose image runs: shared/Dockerfile builds it with `--build-arg SAMPLE=<sample>`. */
+  sample: EcsSample;
   /** Tasks to run when load is low; autoscaling may add up to four times as many. */
   desiredCount: number;
   /** SIGTERM to exit: the server drains for this long, and ECS waits a little longer before SIGKILL. */
@@ -84,7 +84,7 @@ export class McpFargateService extends Construct {
     // The Host/Origin allow-list must name what clients type, or the server answers 403 behind its own ALB.
     const allowedHosts = [this.loadBalancer.loadBalancerDnsName, ...(props.domainName ? [props.domainName] : [])];
     this.taskDefinition.addContainer('mcp', {
-      image: monorepoImage(props.dockerfile),
+      image: monorepoImage(props.sample),
       portMappings: [{ containerPort: CONTAINER_PORT }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'mcp' }),
       environment: {

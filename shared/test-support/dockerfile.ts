@@ -4,24 +4,24 @@ import { join } from 'node:path';
 
 import { DockerIgnoreStrategy } from 'aws-cdk-lib';
 
-import { REPO_ROOT, dockerignorePatterns } from '../infra/image';
+import { ECS_DOCKERFILE, ECS_SAMPLES, REPO_ROOT, dockerignorePatterns, imageAssetProps, type EcsSample } from '../infra/image';
 import { startServerProcess } from '../../local/processes';
 
 /**
- * The checks every ECS sample's Dockerfile gets, with no Docker engine: it lints clean, builds in
- * one stage and runs non-root on Node 22 with a HEALTHCHECK, its context holds exactly what it
- * copies, and the bundle its build stage makes starts and serves `/health`.
+ * The checks shared/Dockerfile gets for each ECS sample, with no Docker engine: it lints clean,
+ * builds in one stage and runs non-root on Node 22 with a HEALTHCHECK, it stops when `SAMPLE` is
+ * missing, each context (BuildKit's and the sample's CDK asset) holds what it copies and little
+ * else, and the bundle its build stage makes starts and serves `/health`.
  */
-export function describeSampleDockerfile(workspace: string, bundle: string): void {
-  const dockerfile = join(REPO_ROOT, workspace, 'Dockerfile');
-  const text = readFileSync(dockerfile, 'utf8');
+export function describeSampleDockerfile(sample: EcsSample, bundle: string): void {
+  const text = readFileSync(ECS_DOCKERFILE, 'utf8');
   const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
   const stages = lines.filter((l) => /^FROM /i.test(l));
   const runtime = lines.slice(lines.lastIndexOf(stages.at(-1)!));
 
-  describe(`${workspace}/Dockerfile`, () => {
+  describe(`shared/Dockerfile with SAMPLE=${sample}`, () => {
     it('passes dockerfilelint with no issue', () => {
-      const report = JSON.parse(execFileSync(join(REPO_ROOT, 'node_modules/.bin/dockerfilelint'), ['-o', 'json', dockerfile], { encoding: 'utf8' }));
+      const report = JSON.parse(execFileSync(join(REPO_ROOT, 'node_modules/.bin/dockerfilelint'), ['-o', 'json', ECS_DOCKERFILE], { encoding: 'utf8' }));
       expect(report.files[0].issues).toEqual([]);
     });
 
@@ -34,25 +34,43 @@ export function describeSampleDockerfile(workspace: string, bundle: string): voi
       expect(runtime.find((l) => l.startsWith('HEALTHCHECK '))).toContain('/health');
     });
 
+    it('requires SAMPLE: each stage declares it before use, and the build stage stops with a message when it is missing', () => {
+      const stageLines = stages.map((from, i) => lines.slice(lines.indexOf(from), i + 1 < stages.length ? lines.indexOf(stages[i + 1]!) : undefined));
+      for (const stage of stageLines) {
+        const use = stage.findIndex((l) => !l.startsWith('#') && /\$\{?SAMPLE\b/.test(l));
+        const arg = stage.indexOf('ARG SAMPLE');
+        expect([stage[0], use === -1 || (arg !== -1 && arg < use)]).toEqual([stage[0], true]);
+      }
+      const build = stageLines[0]!;
+      expect(build.find((l) => !l.startsWith('#') && /\$\{?SAMPLE\b/.test(l))).toMatch(/\$\{SAMPLE:\?[^}]*--build-arg SAMPLE=[^}]+\}/);
+    });
+
     it('copies only the bundle into the runtime stage, with no node_modules', () => {
       expect(runtime.filter((l) => l.startsWith('COPY '))).toEqual([expect.stringMatching(/^COPY --from=build .*\/dist\/ \.\/$/)]);
     });
 
-    it('has every file it copies in the build context, and little else', () => {
-      const ignore = new DockerIgnoreStrategy(REPO_ROOT, dockerignorePatterns(dockerfile));
-      const sources = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    it.each([
+      ['BuildKit', dockerignorePatterns(ECS_DOCKERFILE), []],
+      ['the CDK asset', imageAssetProps(sample).exclude!, ECS_SAMPLES.filter((other) => other !== sample).map((other) => `${other}/src`)],
+    ])('has every file it copies in the context %s sends, and little else', (_, patterns, alsoOut) => {
+      const ignore = new DockerIgnoreStrategy(REPO_ROOT, patterns);
+      const sources = lines
+        .filter((l) => l.startsWith('COPY ') && !l.includes('--from'))
+        .flatMap((l) => l.split(/\s+/).slice(1, -1))
+        .map((source) => source.replaceAll('${SAMPLE}', sample));
       const at = (path: string) => join(REPO_ROOT, path);
+      expect(sources).toContain(`${sample}/src`);
       for (const source of sources) expect([source, ignore.ignores(at(source))]).toEqual([source, false]);
       // The CDK runs `docker build` in its staged copy of the context, so the Dockerfile must be in it.
-      expect(ignore.ignores(dockerfile)).toBe(false);
-      for (const out of ['node_modules', '.git', 'cdk.out', `${workspace}/test`, `${workspace}/README.md`]) {
+      expect(ignore.ignores(ECS_DOCKERFILE)).toBe(false);
+      for (const out of ['node_modules', '.git', 'cdk.out', `${sample}/test`, `${sample}/README.md`, ...alsoOut, ...alsoOut.map((src) => `${src}/main.ts`)]) {
         expect([out, ignore.ignores(at(out))]).toEqual([out, true]);
       }
     });
 
     it('builds a bundle that starts in production mode and answers /health', async () => {
-      execFileSync('npm', ['run', 'build', '--workspace', workspace], { cwd: REPO_ROOT, stdio: 'ignore' });
-      const server = await startServerProcess(join(REPO_ROOT, workspace, 'dist', bundle), {
+      execFileSync('npm', ['run', 'build', '--workspace', sample], { cwd: REPO_ROOT, stdio: 'ignore' });
+      const server = await startServerProcess(join(REPO_ROOT, sample, 'dist', bundle), {
         NODE_ENV: 'production',
         MCP_ALLOWED_HOSTS: 'localhost',
         MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'),

@@ -3,8 +3,8 @@
  * - memory per idle session: RSS growth over 1,000 sessions, each holding a GET stream;
  * - sessions created per second (initialize + notifications/initialized, 20 at a time);
  * - `tools/call echo` throughput inside one session, as a ratio to the stateless server's.
- * Each server is its own process and runs as it ships: the bundle its Dockerfile builds, with the
- * Node flags of the Dockerfile's CMD. The load runs here. Throughput alternates between the two
+ * Each server is its own process and runs as it ships: the bundle shared/Dockerfile builds, with the
+ * Node flags of its CMD. The load runs here. Throughput alternates between the two
  * servers in short rounds, so a neighbour's burst on a shared machine hits both alike.
  *
  *   npm run bench -w stateful-mcp-on-ecs          (BENCH_SECONDS=10 by default: the load time per server)
@@ -26,13 +26,13 @@ const idleSessions = 1_000;
 const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000' };
 const repo = join(__dirname, '../..');
 
-/** Builds the workspace's bundle as its Dockerfile does, and returns it with the Node flags of the Dockerfile's CMD. */
+/** Builds the workspace's bundle as shared/Dockerfile does, and returns it with the Node flags of its CMD. */
 function shipped(workspace: string): { bundle: string; nodeOptions: string } {
   execFileSync('npm', ['run', 'build', '--workspace', workspace], { cwd: repo, stdio: 'ignore' });
-  const cmd = readFileSync(join(repo, workspace, 'Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m);
-  if (!cmd) throw new Error(`${workspace}/Dockerfile has no exec-form CMD`);
+  const cmd = readFileSync(join(repo, 'shared/Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m);
+  if (!cmd) throw new Error('shared/Dockerfile has no exec-form CMD');
   const [node, ...args] = JSON.parse(cmd[1]!) as string[];
-  if (node !== 'node') throw new Error(`${workspace}/Dockerfile does not run node`);
+  if (node !== 'node') throw new Error('shared/Dockerfile does not run node');
   return { bundle: join(repo, workspace, 'dist', args.pop()!), nodeOptions: args.join(' ') };
 }
 

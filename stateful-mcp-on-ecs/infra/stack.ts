@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
@@ -51,7 +49,7 @@ export class StatefulMcpOnEcs extends Stack {
     });
 
     this.mcp = new McpFargateService(this, 'Mcp', {
-      dockerfile: join(__dirname, '../Dockerfile'),
+      sample: 'stateful-mcp-on-ecs',
       desiredCount: props.desiredCount ?? integerSetting('desiredCount', context('desiredCount'), { fallback: 3, min: 1, max: 100 }),
       stickiness,
       // The ALB stops routing a session's requests to a draining task at once (they land elsewhere and

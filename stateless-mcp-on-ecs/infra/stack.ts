@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
@@ -29,7 +27,7 @@ export class StatelessMcpOnEcs extends Stack {
 
     const context = (key: string): string | undefined => this.node.tryGetContext(key) || undefined;
     this.mcp = new McpFargateService(this, 'Mcp', {
-      dockerfile: join(__dirname, '../Dockerfile'),
+      sample: 'stateless-mcp-on-ecs',
       desiredCount: props.desiredCount ?? integerSetting('desiredCount', context('desiredCount'), { fallback: 3, min: 1, max: 100 }),
       shutdownDeadline: Duration.seconds(10), // requests are short, and the ALB drained the task before SIGTERM
       domainName: props.domainName ?? context('domainName'),

@@ -4,7 +4,6 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { join } from 'node:path';
 
 import { McpFargateService } from '@mcp-on-aws/shared/infra';
 import { StatelessMcpOnEcs } from '../infra/stack';
@@ -152,7 +151,7 @@ describe('StatelessMcpOnEcs with context', () => {
 describe('McpFargateService', () => {
   it('turns on ALB cookie stickiness when asked, for the stateful sample', () => {
     const stack = new Stack(new App(), 'Sticky');
-    new McpFargateService(stack, 'Mcp', { dockerfile: join(__dirname, '../Dockerfile'), desiredCount: 1, shutdownDeadline: Duration.seconds(10), stickiness: Duration.hours(1) });
+    new McpFargateService(stack, 'Mcp', { sample: 'stateless-mcp-on-ecs', desiredCount: 1, shutdownDeadline: Duration.seconds(10), stickiness: Duration.hours(1) });
     const template = Template.fromStack(stack);
     expect(attribute(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.enabled')).toBe('true');
     expect(attribute(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.type')).toBe('lb_cookie');
