@@ -17,5 +17,5 @@ import { createStatelessApp } from './app';
 const config = loadConfig();
 const instance = detectInstance();
 
-// Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
+// Listens on PORT (8080) and HOST (loopback; shared/Dockerfile sets 0.0.0.0), drains on SIGTERM.
 runServer(() => createStatelessApp({ config, instance }), { config, instance });

@@ -98,7 +98,7 @@ export interface ServerParts {
 /**
  * The process side of a server entry: builds the server, listens on `PORT`/`HOST`, drains on
  * SIGTERM, and logs the `listening` line that local runners and tests wait for. HOST defaults to
- * loopback so a laptop run is not exposed; the Dockerfiles set 0.0.0.0. A start that fails
+ * loopback so a laptop run is not exposed; the images set 0.0.0.0. A start that fails
  * (a port in use, a store out of reach) exits 1 with the reason.
  */
 export function runServer(build: () => ServerParts | Promise<ServerParts>, { config, instance }: { config: Pick<Config, 'shutdownDeadlineMs'>; instance: Instance }): void {
