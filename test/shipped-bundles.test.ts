@@ -1,7 +1,7 @@
 /**
- * What ships contains no test surface: each sample's entry, bundled as shared/Dockerfile (or the Lambda
- * stack) bundles it, has none of the conformance fixtures. The conformance entries, bundled the same
- * way, do have them, so the check would see fixtures that leaked into a sample.
+ * What ships contains no test surface: each sample's entry, bundled as shared/Dockerfile (or the
+ * Lambda stack) bundles it, has none of the conformance fixtures. The conformance entries, bundled
+ * the same way, do have them, so the check would see fixtures that leaked into a sample.
  */
 import { join } from 'node:path';
 

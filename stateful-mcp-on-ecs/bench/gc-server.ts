@@ -1,8 +1,8 @@
 /**
  * The stateful server for the memory benchmark: the production bundle (dist/main.js, built as
- * shared/Dockerfile builds it) plus a memory reading on SIGUSR2 (run with --expose-gc). Measuring the
- * bundle matters: tsx, which runs src/ in development, wraps every closure in a `__name` call that
- * gives it its own property store: 2-4 KB more live heap per session than the code that ships.
+ * shared/Dockerfile builds it) plus a memory reading on SIGUSR2 (run with --expose-gc). Measuring
+ * the bundle matters: tsx, which runs src/ in development, wraps every closure in a `__name` call
+ * that gives it its own property store: 2-4 KB more live heap per session than the code that ships.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -3,8 +3,8 @@
  * - memory per idle session: RSS growth over 1,000 sessions, each holding a GET stream;
  * - sessions created per second (initialize + notifications/initialized, 20 at a time);
  * - `tools/call echo` throughput inside one session, as a ratio to the stateless server's.
- * Each server is its own process and runs as it ships: the bundle shared/Dockerfile builds, with the
- * Node flags of its CMD. The load runs here. Throughput alternates between the two
+ * Each server is its own process and runs as it ships: the bundle shared/Dockerfile builds, with
+ * the Node flags of its CMD. The load runs here. Throughput alternates between the two
  * servers in short rounds, so a neighbour's burst on a shared machine hits both alike.
  *
  *   npm run bench -w stateful-mcp-on-ecs          (BENCH_SECONDS=10 by default: the load time per server)
