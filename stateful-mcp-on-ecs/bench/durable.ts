@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const instance = { id, platform: 'local' as const, version: '0' };
     const sessionStore = durable ? new DurableSessionStore(table, sessionConfig, instance, () => {}) : undefined;
     const stateful = createStatefulServer({ config, sessionConfig, instance, log: () => {}, sessionStore });
-    const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs: 500, onShutdown: stateful.close, log: () => {} });
+    const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs: 500, onShutdown: stateful.onShutdown, log: () => {} });
     return { ...serving, mcp: `${serving.url}/mcp` };
   };
   const [a, b, memory] = await Promise.all([start('a', true), start('b', true), start('m', false)]);

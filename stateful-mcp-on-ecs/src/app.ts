@@ -7,7 +7,7 @@
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
-import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
+import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
 import { MemorySessionStore } from './memory-session-store';
@@ -27,11 +27,12 @@ export interface StatefulServerOptions {
   log?: Logger;
 }
 
-export interface StatefulServer {
+/** What `runServer` and `serve` take, plus the live sessions (the tests look into them). */
+export interface StatefulServer extends ServerParts {
   app: Express;
   sessions: Sessions;
-  /** Closes every session's transport and the 2026-era handler's streams: give it to `serve`'s `onShutdown`. */
-  close(): Promise<void>;
+  /** Closes every session's transport and the 2026-era handler's streams, after the drain. */
+  onShutdown(): Promise<void>;
 }
 
 /** How long a client refused for capacity should wait before it retries `initialize`. */
@@ -77,7 +78,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
   };
 
   const app = createMcpApp({ config, instance, mcp, log });
-  return { app, sessions, close: async () => void (await Promise.all([sessions.closeAll(), modern.close()])) };
+  return { app, sessions, onShutdown: async () => void (await Promise.all([sessions.closeAll(), modern.close()])) };
 }
 
 /**

@@ -16,12 +16,9 @@ const config = loadConfig();
 const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
 
+// Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
+// Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory.
 runServer(
-  async () => {
-    // Undefined without MCP_SESSION_TABLE: plain sticky sessions, in memory.
-    const sessionStore = await durableSessionStoreFromEnv(process.env, sessionConfig, instance);
-    const server = createStatefulServer({ config, sessionConfig, instance, sessionStore });
-    return { app: server.app, onShutdown: server.close };
-  },
+  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance) }),
   { config, instance },
 );

@@ -15,10 +15,6 @@ const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
 
 runServer(
-  async () => {
-    const sessionStore = await durableSessionStoreFromEnv(process.env, sessionConfig, instance);
-    const server = createStatefulServer({ config, sessionConfig, instance, sessionStore, extensions: [conformanceFixtures] });
-    return { app: server.app, onShutdown: server.close };
-  },
+  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance), extensions: [conformanceFixtures] }),
   { config, instance },
 );

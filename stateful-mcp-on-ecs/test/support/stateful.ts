@@ -14,7 +14,7 @@ export async function startStateful(env: NodeJS.ProcessEnv = {}, instanceId = 's
   const config = loadConfig(env);
   const instance = { id: instanceId, platform: 'local' as const, version: '0.1.0' };
   const stateful = createStatefulServer({ config, sessionConfig: loadSessionConfig(env), instance, log: quiet, sessionStore });
-  const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: stateful.close, log: quiet });
+  const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: stateful.onShutdown, log: quiet });
   return { ...serving, stateful, mcp: `${serving.url}/mcp` };
 }
 
