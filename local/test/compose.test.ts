@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { dockerfilelintIssues } from '../../shared/test-support/dockerfile';
 import { haproxyInstalled } from '../haproxy';
 import { startServerProcess } from '../processes';
 
@@ -27,8 +28,7 @@ describe('docker-compose.yml', () => {
     const dockerfiles = [...new Set([...resolved().matchAll(/dockerfile: (\S+)/g)].map((m) => m[1]!))].sort();
     expect(dockerfiles).toEqual(['shared/Dockerfile', 'stateless-mcp-on-lambda/Dockerfile.local']);
     for (const dockerfile of dockerfiles) {
-      const report = JSON.parse(execFileSync(join(root, 'node_modules/.bin/dockerfilelint'), ['-o', 'json', join(root, dockerfile)], { encoding: 'utf8' }));
-      expect([dockerfile, report.files[0].issues]).toEqual([dockerfile, []]);
+      expect([dockerfile, dockerfilelintIssues(join(root, dockerfile))]).toEqual([dockerfile, []]);
     }
   });
 
