@@ -68,7 +68,9 @@ export class McpFargateService extends Construct {
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: this.vpc,
       internetFacing: true,
-      idleTimeout: Duration.seconds(60), // > 2 × the SDK's SSE keep-alive (15 s), so a quiet stream is never cut
+      // > 2 × the SDK's SSE keep-alive (15 s), so a quiet stream is never cut; under the tasks'
+      // keep-alive (HTTP_TIMEOUTS in shared/src/http/serve.ts, 65 s), so the ALB closes idle connections first.
+      idleTimeout: Duration.seconds(60),
       dropInvalidHeaderFields: true,
     });
     const listener = https ? this.httpsListeners(props) : this.loadBalancer.addListener('Http', { port: 80, open: true });

@@ -9,5 +9,5 @@ export { createMcpApp, type McpAppOptions } from './http/app';
 export { hostAndOriginGuard, hostAndOriginProblem } from './http/guards';
 export { JsonRpcCode, jsonRpcErrorBody, sendJsonRpcError } from './http/json-rpc-error';
 export { jsonLogger, MODERN_PROTOCOL_VERSION, requestLine, requestLog, type Logger, type LogLine, type RequestFacts } from './http/request-log';
-export { exitOnSignals, runServer, serve, type ServeOptions, type ServerParts, type Serving } from './http/serve';
+export { exitOnSignals, HTTP_TIMEOUTS, type HttpTimeouts, runServer, serve, type ServeOptions, type ServerParts, type Serving } from './http/serve';
 export { expressMcpHandler } from './http/node-handler';

@@ -5,6 +5,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 
+import { HTTP_TIMEOUTS } from '@mcp-on-aws/shared';
 import { McpFargateService } from '@mcp-on-aws/shared/infra';
 import { StatelessMcpOnEcs } from '../infra/stack';
 
@@ -45,9 +46,11 @@ describe('StatelessMcpOnEcs over HTTP (the default)', () => {
     template.allResourcesProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true, AvailabilityZone: { 'Fn::Select': [Match.anyValue(), { 'Fn::GetAZs': '' }] } });
   });
 
-  it('puts an internet-facing ALB in front, with an idle timeout above the SSE keep-alive', () => {
+  it('puts an internet-facing ALB in front, with an idle timeout above the SSE keep-alive and below the tasks\' keep-alive', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Type: 'application' });
-    expect(Number(attribute(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'idle_timeout.timeout_seconds'))).toBeGreaterThan(2 * 15);
+    const idleSeconds = Number(attribute(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'idle_timeout.timeout_seconds'));
+    expect(idleSeconds).toBeGreaterThan(2 * 15);
+    expect(idleSeconds * 1000).toBeLessThan(HTTP_TIMEOUTS.keepAliveMs); // else the task may close a connection the ALB is reusing: a 502
   });
 
   it('listens on HTTP only, and forwards to the tasks', () => {
@@ -59,6 +62,12 @@ describe('StatelessMcpOnEcs over HTTP (the default)', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health', Port: 8080, TargetType: 'ip' });
     expect(attribute(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'deregistration_delay.timeout_seconds')).toBe('30');
     expect(attribute(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'stickiness.enabled')).toBe('false');
+  });
+
+  it('health-checks a task only through the ALB: ECS replaces what the target group finds unhealthy, and no container check can kill a task the ALB still serves', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health', HealthCheckIntervalSeconds: 10, UnhealthyThresholdCount: 2 });
+    template.hasResourceProperties('AWS::ECS::Service', { LoadBalancers: [Match.objectLike({ ContainerPort: 8080 })] });
+    expect(container(template).HealthCheck).toBeUndefined();
   });
 
   it('runs three ARM64 Fargate tasks with public IPs', () => {

@@ -6,10 +6,31 @@ import type { Config } from '../config';
 import type { Instance } from '../instance';
 import { jsonLogger, type Logger } from './request-log';
 
+/** The HTTP server's timeouts; the defaults fit a task behind the ALB. */
+export interface HttpTimeouts {
+  /**
+   * How long an idle keep-alive connection stays open. Above the ALB's 60 s idle timeout, so the
+   * ALB closes an idle connection first and never sends a request on one the task is closing (a
+   * 502). Node's own 5 s default causes exactly that.
+   */
+  keepAliveMs: number;
+  /**
+   * The whole request, headers and body, must arrive within this; a stalled body gets 408. Node
+   * stops this clock once the request is in, so a response (an SSE stream) may run for longer.
+   * `headersTimeout` equals it: Node requires it to be no longer, and since Node 18 neither
+   * applies to an idle keep-alive connection, which only `keepAliveMs` closes (checked in
+   * shared/test/http-timeouts.test.ts).
+   */
+  requestMs: number;
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = { keepAliveMs: 65_000, requestMs: 30_000 };
+
 export interface ServeOptions {
   port: number;
   host: string;
   deadlineMs: number;
+  timeouts?: HttpTimeouts;
   /** Closes what the server holds open beyond HTTP: transports, SSE streams, stores. */
   onShutdown?: () => Promise<void>;
   log?: Logger;
@@ -22,9 +43,16 @@ export interface Serving {
   shutdown(): Promise<void>;
 }
 
-export async function serve(app: Express, { port, host, deadlineMs, onShutdown, log = jsonLogger }: ServeOptions): Promise<Serving> {
+export async function serve(app: Express, { port, host, deadlineMs, timeouts = HTTP_TIMEOUTS, onShutdown, log = jsonLogger }: ServeOptions): Promise<Serving> {
   const requests = new FiniteRequests();
-  const server = createServer((req, res) => {
+  const options = {
+    keepAliveTimeout: timeouts.keepAliveMs,
+    requestTimeout: timeouts.requestMs,
+    headersTimeout: timeouts.requestMs,
+    // Node checks the request clocks on this interval (30 s by default), so a stalled body is cut at most a tenth late.
+    connectionsCheckingInterval: Math.max(10, Math.round(timeouts.requestMs / 10)),
+  };
+  const server = createServer(options, (req, res) => {
     requests.track(req, res);
     app(req, res);
   });
