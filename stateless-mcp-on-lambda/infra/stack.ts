@@ -5,8 +5,26 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import { RequestStateKey } from '@mcp-on-aws/shared/infra';
+import { integerSetting, RequestStateKey } from '@mcp-on-aws/shared/infra';
 import { BUNDLING, ENTRY } from './bundling';
+
+/** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnLambda -c reservedConcurrency=20`. */
+export interface StatelessMcpOnLambdaProps extends StackProps {
+  /**
+   * Reserved concurrency: at most this many executions at once, also held back for this function
+   * from the account's pool. None by default, so a first deploy succeeds in a fresh account
+   * (whose total may be 10, and reserving may not leave fewer than 10 unreserved).
+   */
+  reservedConcurrency?: number;
+}
+
+/** The one stage: the URL's first segment, and part of the execution-log group's name. */
+const STAGE = 'prod';
+/** Stage throttling: steady requests per second, and the burst above it. */
+const RATE_LIMIT = 10;
+const BURST_LIMIT = 20;
+/** The longest a call runs: under API Gateway's 29 s, and above countdown's 20 s. */
+const FUNCTION_TIMEOUT = Duration.seconds(25);
 
 /**
  * MCP on Lambda behind a Regional REST API: `ANY /mcp` is a Lambda proxy to a function that
@@ -17,29 +35,44 @@ export class StatelessMcpOnLambda extends Stack {
   readonly api: apigateway.RestApi;
   readonly fn: NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: StatelessMcpOnLambdaProps = {}) {
     super(scope, id, props);
+    const reservedContext: unknown = this.node.tryGetContext('reservedConcurrency');
+    const reservedConcurrency =
+      props.reservedConcurrency ?? (reservedContext === undefined ? undefined : integerSetting('reservedConcurrency', reservedContext, { min: 1, max: 10_000 }));
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'MCP Streamable HTTP on Lambda (stateless, both protocol eras)',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // Access logs need the account-level CloudWatch role; CDK keeps it when the stack goes,
-      // because every other REST API in the account and Region uses the same setting.
+      // Access logs need the account-level CloudWatch role. This sets the Region's one API Gateway
+      // account setting to a role of this stack, replacing any role set before (README, "Deploy the
+      // stack"); CDK keeps the role when the stack goes, as other APIs may rely on it.
       cloudWatchRole: true,
       deployOptions: {
-        stageName: 'prod',
-        // 50 rps with bursts of 100: enough for a team of agents, and a runaway client stays far
-        // below Lambda's default 1,000 concurrent executions, which the whole account shares.
-        throttlingRateLimit: 50,
-        throttlingBurstLimit: 100,
+        stageName: STAGE,
+        // Concurrency is rate × duration, so the stage bounds what anonymous traffic can hold:
+        // at most BURST_LIMIT + RATE_LIMIT × 25 s = 270 executions, all countdowns, about a
+        // quarter of the account's default 1,000 (README, "Bound the concurrency").
+        throttlingRateLimit: RATE_LIMIT,
+        throttlingBurstLimit: BURST_LIMIT,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR, // into executionLogs below
         dataTraceEnabled: false, // never log bodies: tool arguments may carry anything
         metricsEnabled: true,
       },
     });
+    // Execution logs go to a log group named after the API and stage. API Gateway would create it
+    // outside the template, kept forever; made here first, it has a retention and goes with the stack.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${STAGE}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+    // CDK's own `Endpoint` output is the stage root, which answers 403; McpUrl is the endpoint.
+    this.api.node.tryRemoveChild('Endpoint');
     const apiHost = `${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 
     // Signs the `requestState` of confirm_action: every execution environment must verify what
@@ -55,7 +88,8 @@ export class StatelessMcpOnLambda extends Stack {
       // 1,769 MB buys one vCPU; 1,024 MB (~0.6 vCPU) keeps the cold start's module load short,
       // while a warm call (~1 ms of CPU) costs about the same at any size.
       memorySize: 1024,
-      timeout: Duration.seconds(25), // under API Gateway's 29 s, so the function, not the gateway, ends a runaway call; countdown takes 20 s at most
+      timeout: FUNCTION_TIMEOUT, // the function, not the gateway, ends a runaway call
+      reservedConcurrentExecutions: reservedConcurrency,
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       bundling: BUNDLING,
       environment: {

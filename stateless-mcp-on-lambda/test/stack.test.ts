@@ -9,8 +9,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { StatelessMcpOnLambda } from '../infra/stack';
 
 // Bundling is the bundle test's and `cdk synth`'s business; skipping it here keeps this file fast.
-const app = (withNag = false) => {
-  const created = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = (withNag = false, context: Record<string, string> = {}) => {
+  const created = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
   if (withNag) Validations.of(created).addPlugins(new AwsSolutionsChecks(created));
   return created;
 };
@@ -45,9 +45,17 @@ describe('StatelessMcpOnLambda', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } });
   });
 
-  it('keeps the function\'s logs for a month', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+  it('keeps every log for a month, the gateway\'s execution logs too, in log groups the stack owns', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  it('makes the execution-log group API Gateway would otherwise make outside the stack, before the stage can write to it', () => {
+    const [id, group] = Object.entries(template.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: Match.anyValue() } }))[0]!;
+    expect(group!.Properties.LogGroupName).toEqual({ 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: expect.stringMatching(/^Api/) }, '/prod']] });
+    const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+    expect(stage!.DependsOn).toContain(id);
   });
 
   it('serves ANY /mcp as a Lambda proxy on a Regional REST API', () => {
@@ -61,13 +69,38 @@ describe('StatelessMcpOnLambda', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
     });
   });
 
-  it('outputs the endpoint URL', () => {
-    const outputs = template.findOutputs('McpUrl');
-    expect(JSON.stringify(outputs)).toContain('/mcp');
+  it('bounds the executions anonymous traffic can hold to about a quarter of the default account pool, and reserves none by default', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage')).map((r) => r.Properties);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function')).map((r) => r.Properties);
+    const { ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst } = stage.MethodSettings[0];
+    // Every call at the function timeout (a 20 s countdown nearly is): concurrency = burst + rate × duration.
+    expect(burst + rate * fn.Timeout).toBeLessThanOrEqual(300);
+    // A fresh account may have 10 executions in all, and reserving may not leave fewer than 10 unreserved.
+    expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('reserves concurrency when asked: -c reservedConcurrency=20', () => {
+    const reserved = Template.fromStack(new StatelessMcpOnLambda(app(false, { reservedConcurrency: '20' }), 'StatelessMcpOnLambda'));
+    reserved.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 20 });
+  });
+
+  it.each(['twenty', '0', '-5'])('refuses reservedConcurrency=%s, naming the setting', (value) => {
+    expect(() => new StatelessMcpOnLambda(app(false, { reservedConcurrency: value }), 'StatelessMcpOnLambda')).toThrow(/reservedConcurrency/);
+  });
+
+  it('outputs the endpoint URL, and not CDK\'s default stage URL (which answers 403)', () => {
+    expect(Object.keys(template.findOutputs('*'))).toEqual(['McpUrl']);
+    expect(JSON.stringify(template.findOutputs('McpUrl'))).toContain('/mcp');
+  });
+
+  it('sets the account\'s API Gateway CloudWatch role (the README says it replaces any earlier one), and keeps it on destroy', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const [role] = Object.values(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] } } }));
+    expect(role).toMatchObject({ DeletionPolicy: 'Retain' });
   });
 
   it('is clean under cdk-nag AwsSolutions, every suppression acknowledged with a reason', () => {
