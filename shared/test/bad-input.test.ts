@@ -1,3 +1,4 @@
+import { asHttp, badInputCorpus } from '../test-support/bad-input';
 import { raw } from './support/raw-http';
 import { startStateless } from './support/servers';
 
@@ -32,6 +33,32 @@ describe('the HTTP boundary answers a client mistake with a 4xx and a JSON-RPC e
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.error?.code).toBe(code);
     expect(response.error?.message).toEqual(expect.any(String));
+  });
+
+  it.each(badInputCorpus('127.0.0.1'))('the corpus: %s', async (_name, request, status, code) => {
+    const response = await raw(mcp, asHttp(request));
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.error?.code).toBe(code);
+  });
+
+  it('answers TRACE with 405 and Allow: POST, as it answers GET and DELETE', async () => {
+    const response = await raw(mcp, { method: 'TRACE', headers: {} });
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
+    expect(response.error?.code).toBe(-32000);
+  });
+
+  it('keeps JSON-RPC batches for a client at 2025-03-26, which still has them', async () => {
+    const batch = JSON.stringify([1, 2].map((id) => ({ jsonrpc: '2.0', id, method: 'tools/list' })));
+    const response = await raw(mcp, { headers: { ...json, 'mcp-protocol-version': '2025-03-26' }, body: batch });
+    expect(response.status).toBe(200);
+  });
+
+  it('accepts JSON nested 60 deep in _meta, under the limit', async () => {
+    const meta = `${'{"a":'.repeat(60)}1${'}'.repeat(60)}`;
+    const response = await raw(mcp, { headers: json, body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"},"_meta":${meta}}}` });
+    expect(response.status).toBe(200);
   });
 
   it('tells a client that uses GET or DELETE that only POST is allowed', async () => {

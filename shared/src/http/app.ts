@@ -3,6 +3,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import type { Config } from '../config';
 import type { Instance } from '../instance';
 import { hostAndOriginGuard } from './guards';
+import { bodyRefusal, duplicateHostRefusal, methodRefusal, type Refusal } from './input-checks';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc-error';
 import { jsonLogger, requestLog, type Logger } from './request-log';
 
@@ -11,6 +12,8 @@ export interface McpAppOptions {
   instance: Instance;
   /** Serves `/mcp` for every verb; the body arrives parsed as `req.body` when it was JSON. */
   mcp: RequestHandler;
+  /** The `Allow` header of a 405 for a verb outside GET, POST and DELETE: what this endpoint serves. */
+  allow?: string;
   log?: Logger;
 }
 
@@ -19,7 +22,7 @@ export interface McpAppOptions {
  * Host/Origin checks, a body limit, and JSON-RPC errors for anything malformed.
  * Authentication, when it comes, goes between the guard and `mcp`.
  */
-export function createMcpApp({ config, instance, mcp, log = jsonLogger }: McpAppOptions): Express {
+export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE', log = jsonLogger }: McpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -32,8 +35,10 @@ export function createMcpApp({ config, instance, mcp, log = jsonLogger }: McpApp
 
   app.all(
     '/mcp',
+    refuse((req) => methodRefusal(req.method, allow) ?? duplicateHostRefusal(hostCount(req.rawHeaders))),
     hostAndOriginGuard(config),
-    express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'] }),
+    express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'], verify: strictUtf8 }),
+    refuse((req) => bodyRefusal(req.body, req.headers['mcp-protocol-version']?.toString())),
     mcp,
   );
 
@@ -52,7 +57,7 @@ function bodyErrors(config: Config, log: Logger) {
   return (err: HttpError, _req: Request, res: Response, _next: NextFunction): void => {
     switch (err.type) {
       case 'entity.parse.failed':
-        return sendJsonRpcError(res, 400, JsonRpcCode.ParseError, 'Parse error: the body is not valid JSON');
+        return sendJsonRpcError(res, 400, JsonRpcCode.ParseError, 'Parse error: the body is not valid UTF-8 JSON');
       case 'entity.too.large':
         return sendJsonRpcError(res, 413, JsonRpcCode.InvalidRequest, `Request body larger than ${config.maxBodyBytes} bytes`);
       case 'encoding.unsupported':
@@ -67,4 +72,31 @@ function bodyErrors(config: Config, log: Logger) {
     log({ msg: 'unhandled error', level: 'error', error: err.name, detail: err.message });
     sendJsonRpcError(res, 500, JsonRpcCode.InternalError, 'Internal error');
   };
+}
+
+function refuse(check: (req: Request) => Refusal | undefined): RequestHandler {
+  return (req, res, next) => {
+    const refusal = check(req);
+    if (!refusal) return next();
+    sendJsonRpcError(res, refusal.status, refusal.code, refusal.message, refusal.headers);
+  };
+}
+
+/** Node keeps only the first of repeated `Host` headers in `req.headers`; the raw list has them all. */
+function hostCount(rawHeaders: string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'host') count++;
+  return count;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** body-parser would turn invalid UTF-8 into U+FFFD and parse on; refuse it as a parse error instead. */
+function strictUtf8(_req: unknown, _res: unknown, buffer: Buffer, encoding: string): void {
+  if (encoding.toLowerCase() !== 'utf-8') return;
+  try {
+    utf8.decode(buffer);
+  } catch {
+    throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.parse.failed' });
+  }
 }

@@ -13,7 +13,7 @@ export async function startStateless(env: NodeJS.ProcessEnv = {}, deadlineMs = 2
   const config = loadConfig(env);
   const instance = detectInstance({});
   const mcp = createMcpHandlerWithChanges({ instance, config });
-  const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: quiet });
+  const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), allow: 'POST', log: quiet });
   const serving = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: () => mcp.close(), log: quiet });
   return { ...serving, config };
 }
