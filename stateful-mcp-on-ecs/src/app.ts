@@ -53,7 +53,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
   const legacy = async (req: Request, res: Response): Promise<void> => {
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
-      if (await sessions.route(sessionId, req, res)) return;
+      if (Sessions.couldBeOurs(sessionId) && (await sessions.route(sessionId, req, res))) return;
       // Unknown: expired, closed, or (without a durable store) held by another instance the balancer did not pick.
       return sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, 'Session not found: start a new session with initialize');
     }
@@ -63,10 +63,8 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
       }
       return sessions.start(req, res);
     }
-    if (req.method === 'POST' || req.method === 'GET' || req.method === 'DELETE') {
-      return sendJsonRpcError(res, 400, JsonRpcCode.ServerError, 'Bad Request: Mcp-Session-Id header is required (only initialize may come without one)');
-    }
-    sendJsonRpcError(res, 405, JsonRpcCode.ServerError, `Method ${req.method} not allowed`, { allow: 'GET, POST, DELETE' });
+    // createMcpApp already answered any verb other than GET, POST and DELETE with 405.
+    sendJsonRpcError(res, 400, JsonRpcCode.ServerError, 'Bad Request: Mcp-Session-Id header is required (only initialize may come without one)');
   };
 
   const mcp: RequestHandler = async (req, res) => {

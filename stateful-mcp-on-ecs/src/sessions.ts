@@ -21,6 +21,9 @@ interface LiveSession {
  * shutdown. The ids are crypto-random UUIDs, so knowing one id tells nothing about another.
  * What a session keeps besides its transport lives in a `SessionStore`.
  */
+/** The shape of `randomUUID()`, lowercase, as it was issued. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
   /** Initializes in progress count against the cap too, so a burst cannot overshoot it. */
@@ -46,6 +49,14 @@ export class Sessions {
 
   has(sessionId: string): boolean {
     return this.live.has(sessionId);
+  }
+
+  /**
+   * Ours are `randomUUID()`s: anything else (8,000 characters, another format) cannot name a session,
+   * so it is answered 404 without a store read, which with DynamoDB would fail on the key instead.
+   */
+  static couldBeOurs(sessionId: string): boolean {
+    return SESSION_ID.test(sessionId);
   }
 
   /** Opens a session for an `initialize` request and answers it. */

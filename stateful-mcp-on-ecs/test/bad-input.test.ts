@@ -1,4 +1,7 @@
+import { asHttp, badInputCorpus } from '../../shared/test-support/bad-input';
 import { raw } from '../../shared/test/support/raw-http';
+import { MemorySessionStore } from '../src/memory-session-store';
+import type { SessionStore } from '../src/session-store';
 import { startStateful } from './support/stateful';
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -37,6 +40,27 @@ describe('the stateful endpoint answers a client mistake with a 4xx and a JSON-R
     expect(response.error?.code).toBe(code);
   });
 
+  it.each(badInputCorpus('127.0.0.1'))('the corpus: %s', async (_name, request, status, code) => {
+    const response = await raw(a.mcp, asHttp(request));
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.error?.code).toBe(code);
+  });
+
+  it('answers TRACE with 405 and Allow: GET, POST, DELETE', async () => {
+    const response = await raw(a.mcp, { method: 'TRACE', headers: {} });
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, POST, DELETE');
+    expect(response.error?.code).toBe(-32000);
+  });
+
+  it('refuses a batch inside a live 2025-11-25 session with 400, and the session lives on', async () => {
+    const response = await raw(a.mcp, { headers: session, body: `[${call(1, 'tools/list')},${call(2, 'tools/list')}]` });
+    expect(response.status).toBe(400);
+    expect(response.error?.code).toBe(-32600);
+    expect((await raw(a.mcp, { headers: session, body: call(3, 'tools/list') })).status).toBe(200);
+  });
+
   it('answers 404 to a session id that belongs to another instance, as a mis-routed request gets', async () => {
     const here = await raw(a.mcp, { headers: session, body: call(1, 'tools/list') });
     expect(here.status).toBe(200);
@@ -71,5 +95,36 @@ describe('the stateful endpoint answers a client mistake with a 4xx and a JSON-R
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     expect(response.error?.code).toBe(-32602);
+  });
+});
+
+describe('a session id that cannot be ours', () => {
+  const asked: string[] = [];
+  let server: Awaited<ReturnType<typeof startStateful>>;
+  beforeAll(async () => {
+    // With DynamoDB, a store read of such a key fails (500); the id must not get that far.
+    const store: SessionStore = new MemorySessionStore(10);
+    const adopt = store.adopt.bind(store);
+    store.adopt = (sessionId, host) => (asked.push(sessionId), adopt(sessionId, host));
+    server = await startStateful({}, 'solo', 2_000, store);
+  });
+  afterAll(() => server.shutdown());
+
+  it.each([
+    ['8,000 characters', 'a'.repeat(8_000)],
+    ['not a UUID', 'not-a-session'],
+    ['an uppercase UUID, which randomUUID() never issues', 'ABCDEF00-0000-4000-8000-000000000000'],
+  ])('answers %s with 404 and never asks the store', async (_name, id) => {
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const response = await raw(server.mcp, { method, headers: { ...json, 'mcp-session-id': id }, body: method === 'POST' ? call(1, 'tools/list') : undefined });
+      expect(response.status).toBe(404);
+      expect(response.error?.code).toBe(-32001);
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('still asks the store about an id of our format (the spy works)', async () => {
+    expect((await raw(server.mcp, { headers: { ...json, 'mcp-session-id': unknownId }, body: call(1, 'tools/list') })).status).toBe(404);
+    expect(asked).toEqual([unknownId]);
   });
 });
