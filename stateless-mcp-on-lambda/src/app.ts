@@ -4,7 +4,7 @@
  * web-standard `Request`, because Express does not run inside a Lambda handler.
  * Authentication, when it comes, happens at API Gateway, before the function runs (see the stack).
  */
-import { hostAndOriginProblem, JsonRpcCode, jsonRpcErrorBody, requestLine, type Config, type Instance, type Logger } from '@mcp-on-aws/shared';
+import { bodyRefusal, duplicateHostRefusal, hostAndOriginProblem, JsonRpcCode, jsonRpcErrorBody, methodRefusal, requestLine, type Config, type Instance, type Logger, type Refusal } from '@mcp-on-aws/shared';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type MiddlewareHandler } from 'hono';
 
@@ -47,6 +47,9 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
   });
 
   const guard: MiddlewareHandler<Env> = async (c, next) => {
+    // A repeated Host arrives joined with commas (hono joins REST's multiValueHeaders, HTTP API sends them so).
+    const refusal = methodRefusal(c.req.method, 'POST') ?? duplicateHostRefusal(c.req.header('host')?.split(',').length ?? 0);
+    if (refusal) return refused(refusal);
     const message = problem(c.req.header('host'), c.req.header('origin'));
     if (message) return jsonRpcError(403, JsonRpcCode.ServerError, message);
     return next();
@@ -54,6 +57,9 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
 
   const body: MiddlewareHandler<Env> = async (c, next) => {
     if (!c.req.raw.body || !isJson(c.req.header('content-type'))) return next(); // the MCP handler answers 405/415 itself
+    // API Gateway hands the body over as the client sent it, and nothing here inflates it.
+    const encoding = c.req.header('content-encoding');
+    if (encoding && encoding.toLowerCase() !== 'identity') return jsonRpcError(415, JsonRpcCode.InvalidRequest, `Unsupported Content-Encoding: ${encoding.slice(0, 32)}`);
     const bytes = await c.req.arrayBuffer();
     if (bytes.byteLength > config.maxBodyBytes) return jsonRpcError(413, JsonRpcCode.InvalidRequest, `Request body larger than ${config.maxBodyBytes} bytes`);
     try {
@@ -61,7 +67,8 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     } catch {
       return jsonRpcError(400, JsonRpcCode.ParseError, 'Parse error: the body is not valid UTF-8 JSON');
     }
-    return next();
+    const refusal = bodyRefusal(c.get('body'), c.req.header('mcp-protocol-version'));
+    return refusal ? refused(refusal) : next();
   };
 
   app.all('/mcp', guard, body, (c) => {
@@ -77,8 +84,12 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
   return app;
 }
 
-export function jsonRpcError(status: number, code: number, message: string): Response {
-  return new Response(jsonRpcErrorBody(code, message), { status, headers: { 'content-type': 'application/json' } });
+export function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(jsonRpcErrorBody(code, message), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+function refused({ status, code, message, headers }: Refusal): Response {
+  return jsonRpcError(status, code, message, headers);
 }
 
 /**

@@ -1,0 +1,33 @@
+/**
+ * The shared bad-input corpus, through the real handler as API Gateway invokes it (REST events, no
+ * port), configured as the stack configures it. The older cases stay in events.test.ts.
+ */
+import { badInputCorpus } from '../../shared/test-support/bad-input';
+import { header, HOST, json, lambdaHandler, restEvent, rpc } from './support/events';
+
+const errorOf = (body: string) => (JSON.parse(body) as { error?: { code: number; message: string } }).error;
+
+describe('the Lambda handler answers the bad-input corpus with a 4xx and a JSON-RPC error', () => {
+  const handler = lambdaHandler({ MCP_MAX_BODY_BYTES: '65536' });
+
+  it.each(badInputCorpus(HOST))('%s', async (_name, request, status, code) => {
+    const result = await handler(restEvent(request));
+    expect(result.statusCode).toBe(status);
+    expect(header(result, 'content-type')).toMatch(/^application\/json/);
+    expect(errorOf(result.body)).toEqual({ code, message: expect.any(String) });
+  });
+
+  it('answers a PATCH with Allow: POST, as it answers GET and DELETE', async () => {
+    expect(header(await handler(restEvent({ method: 'PATCH', headers: json, body: rpc('tools/list') })), 'allow')).toBe('POST');
+  });
+
+  it('refuses gzip too: nothing here inflates a body', async () => {
+    const result = await handler(restEvent({ headers: { ...json, 'Content-Encoding': 'gzip' }, body: rpc('tools/list') }));
+    expect(result.statusCode).toBe(415);
+  });
+
+  it('keeps JSON-RPC batches for a client at 2025-03-26, which still has them', async () => {
+    const result = await handler(restEvent({ headers: { ...json, 'MCP-Protocol-Version': '2025-03-26' }, body: `[${rpc('tools/list', {}, 1)},${rpc('tools/list', {}, 2)}]` }));
+    expect(result.statusCode).toBe(200);
+  });
+});
