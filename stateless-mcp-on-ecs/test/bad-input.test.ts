@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
+import { asHttp, badInputCorpus } from '../../shared/test-support/bad-input';
 import { raw } from '../../shared/test/support/raw-http';
 import { startServerProcess, type ServerProcess } from '../../local/processes';
 
@@ -60,6 +61,19 @@ describe('the server process behind its load balancer', () => {
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('POST');
     expect(response.error?.code).toBe(-32000);
+  });
+
+  it.each(badInputCorpus(albDns))('answers the corpus case %s with a 4xx and a JSON-RPC error', async (_name, request, status, code) => {
+    const response = await raw(mcp, asHttp({ ...request, headers: { host: albDns, ...request.headers } }));
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.error?.code).toBe(code);
+  });
+
+  it('answers TRACE with 405 and Allow: POST', async () => {
+    const response = await raw(mcp, { method: 'TRACE', headers: { host: albDns } });
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
   });
 
   it('serves /health to the target group health check, which sends the task IP as Host', async () => {
