@@ -28,4 +28,31 @@ describe('request log', () => {
       await server.shutdown();
     }
   });
+
+  it('cuts client-supplied fields to 64 characters, tags the session, and logs the client behind one trusted hop', async () => {
+    const lines: LogLine[] = [];
+    const config = loadConfig({});
+    const instance = detectInstance({});
+    const mcp = createMcpHandler(createServerFactory({ instance, config }));
+    const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: (l) => lines.push(l) });
+    const server = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs: 1_000, log: () => {} });
+    try {
+      const headers = {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'user-agent': 'u'.repeat(5_000),
+        'mcp-session-id': 's'.repeat(5_000),
+        'x-forwarded-for': '10.9.9.9, 203.0.113.9',
+      };
+      await raw(`${server.url}/mcp`, { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'm'.repeat(900_000) }) });
+      await raw(`${server.url}/mcp`, { headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{oops' });
+      await new Promise((r) => setTimeout(r, 50));
+
+      expect(JSON.stringify(lines[0]).length).toBeLessThan(500);
+      expect(lines[0]).toMatchObject({ method: expect.stringMatching(/^m{64}…$/), userAgent: expect.stringMatching(/^u{64}…$/), session: expect.stringMatching(/^[0-9a-f]{12}$/), client: '203.0.113.9' });
+      expect(lines[1]).toMatchObject({ client: '127.0.0.1' }); // no X-Forwarded-For: the socket's peer
+    } finally {
+      await server.shutdown();
+    }
+  });
 });

@@ -17,7 +17,7 @@ export interface LambdaAppOptions {
 
 /** What hono/aws-lambda hands the app next to the `Request`: the event's request context. */
 type Env = {
-  Bindings: { requestContext?: { stage?: string; http?: unknown } };
+  Bindings: { requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } } };
   Variables: { body: unknown };
 };
 
@@ -36,6 +36,9 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
           httpMethod: c.req.method,
           path: c.req.path,
           session: c.req.header('mcp-session-id'),
+          // API Gateway's own view of the peer (REST: identity, HTTP API: http), not a header the client wrote.
+          client: c.env?.requestContext?.identity?.sourceIp ?? c.env?.requestContext?.http?.sourceIp,
+          userAgent: c.req.header('user-agent'),
           status: c.res.status,
           started,
         }),

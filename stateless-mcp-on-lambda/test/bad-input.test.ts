@@ -26,6 +26,15 @@ describe('the Lambda handler answers the bad-input corpus with a 4xx and a JSON-
     expect(result.statusCode).toBe(415);
   });
 
+  it('logs a huge method name, user agent and session id cut short, and the client API Gateway saw', async () => {
+    const logged = lambdaHandler();
+    const headers = { ...json, 'User-Agent': 'u'.repeat(5_000), 'Mcp-Session-Id': 's'.repeat(5_000) };
+    await logged(restEvent({ headers, body: rpc('m'.repeat(900_000)) }));
+    const line = logged.lines[0]!;
+    expect(JSON.stringify(line).length).toBeLessThan(500);
+    expect(line).toMatchObject({ method: expect.stringMatching(/^m{64}…$/), userAgent: expect.stringMatching(/^u{64}…$/), session: expect.stringMatching(/^[0-9a-f]{12}$/), client: '198.51.100.7' });
+  });
+
   it('keeps JSON-RPC batches for a client at 2025-03-26, which still has them', async () => {
     const result = await handler(restEvent({ headers: { ...json, 'MCP-Protocol-Version': '2025-03-26' }, body: `[${rpc('tools/list', {}, 1)},${rpc('tools/list', {}, 2)}]` }));
     expect(result.statusCode).toBe(200);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { NextFunction, Request, Response } from 'express';
 
 import type { Instance } from '../instance';
@@ -21,6 +23,29 @@ function methodOf(body: unknown, httpMethod: string): string {
   return httpMethod; // GET stream, DELETE session, or a body that did not parse
 }
 
+/** Client-supplied text in a log line is cut to this: a 900,000-character method name must not become a 900 KB line. */
+export const MAX_LOGGED_CHARS = 64;
+
+function truncated(value: string | undefined): string | undefined {
+  return value !== undefined && value.length > MAX_LOGGED_CHARS ? `${value.slice(0, MAX_LOGGED_CHARS)}…` : value;
+}
+
+/** A session id is a bearer credential: the log carries 12 hex digits of its SHA-256, enough to follow one session. */
+export function sessionTag(sessionId: string | undefined): string | undefined {
+  return sessionId === undefined ? undefined : createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+}
+
+/**
+ * Behind the ALB, one trusted hop: the balancer appends the address it saw to `X-Forwarded-For`, so
+ * the right-most entry is the client (or its own proxy), and everything left of it is the client's
+ * word. The task's security group admits only the ALB, so the header cannot skip it. Without the
+ * header (a local run), the socket's peer is the client.
+ */
+export function clientAddress(forwardedFor: string | undefined, peer: string | undefined): string | undefined {
+  const hops = forwardedFor?.split(',').map((hop) => hop.trim()).filter(Boolean);
+  return hops?.length ? hops.at(-1) : peer;
+}
+
 /** What one request line is made of, whatever the framework (Express here, Hono on Lambda). */
 export interface RequestFacts {
   protocolVersion: unknown;
@@ -29,6 +54,9 @@ export interface RequestFacts {
   httpMethod: string;
   path: string;
   session: string | undefined;
+  /** The client's address as the front door saw it: see `clientAddress`, or API Gateway's `sourceIp`. */
+  client: string | undefined;
+  userAgent: string | undefined;
   status: number;
   /** `performance.now()` when the request arrived. */
   started: number;
@@ -39,15 +67,17 @@ export function requestLine(instance: Instance, facts: RequestFacts): LogLine {
     msg: 'request',
     instance: instance.id,
     era: eraOf(facts.protocolVersion),
-    method: methodOf(facts.body, facts.httpMethod),
-    path: facts.path,
-    session: facts.session,
+    method: truncated(methodOf(facts.body, facts.httpMethod)),
+    path: truncated(facts.path),
+    session: sessionTag(facts.session),
+    client: truncated(facts.client),
+    userAgent: truncated(facts.userAgent),
     status: facts.status,
     durationMs: Math.round((performance.now() - facts.started) * 10) / 10,
   };
 }
 
-/** One line per request: instance, era, MCP method, session, status, duration. Never the body. */
+/** One line per request: instance, era, MCP method, session tag, client, status, duration. Never the body. */
 export function requestLog(instance: Instance, log: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
@@ -59,6 +89,8 @@ export function requestLog(instance: Instance, log: Logger) {
           httpMethod: req.method,
           path: req.path,
           session: (res.getHeader('mcp-session-id') as string | undefined) ?? req.headers['mcp-session-id']?.toString(),
+          client: clientAddress(req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress),
+          userAgent: req.headers['user-agent'],
           status: res.statusCode,
           started,
         }),
