@@ -4,14 +4,20 @@ import { createMcpApp, createServerFactory, detectInstance, expressMcpHandler, l
 import { connect } from './support/clients';
 import { raw } from './support/raw-http';
 
+/** A stateless server on loopback whose log lines land in `lines`. */
+async function startLogged() {
+  const lines: LogLine[] = [];
+  const config = loadConfig({});
+  const instance = detectInstance({});
+  const mcp = createMcpHandler(createServerFactory({ instance, config }));
+  const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: (l) => lines.push(l) });
+  const server = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs: 1_000, log: () => {} });
+  return { lines, instance, server };
+}
+
 describe('request log', () => {
   it('writes one line per request with instance, era, method, session, status and duration, and never the body', async () => {
-    const lines: LogLine[] = [];
-    const config = loadConfig({});
-    const instance = detectInstance({});
-    const mcp = createMcpHandler(createServerFactory({ instance, config }));
-    const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: (l) => lines.push(l) });
-    const server = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs: 1_000, log: () => {} });
+    const { lines, instance, server } = await startLogged();
     try {
       const client = await connect(server.url, 'modern');
       await client.callTool({ name: 'echo', arguments: { message: 'secret-token-123' } });
@@ -30,12 +36,7 @@ describe('request log', () => {
   });
 
   it('cuts client-supplied fields to 64 characters, tags the session, and logs the client behind one trusted hop', async () => {
-    const lines: LogLine[] = [];
-    const config = loadConfig({});
-    const instance = detectInstance({});
-    const mcp = createMcpHandler(createServerFactory({ instance, config }));
-    const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: (l) => lines.push(l) });
-    const server = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs: 1_000, log: () => {} });
+    const { lines, server } = await startLogged();
     try {
       const headers = {
         'content-type': 'application/json',
