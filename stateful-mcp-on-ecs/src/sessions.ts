@@ -15,15 +15,15 @@ interface LiveSession {
   open: number;
 }
 
+/** The shape of `randomUUID()`, lowercase, as it was issued. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /**
  * The live 2025-era sessions of this instance: one transport and one server each, as in the SDK's
  * sessionful examples. It caps their number, closes the idle ones, and closes them all on
  * shutdown. The ids are crypto-random UUIDs, so knowing one id tells nothing about another.
  * What a session keeps besides its transport lives in a `SessionStore`.
  */
-/** The shape of `randomUUID()`, lowercase, as it was issued. */
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
   /** Initializes in progress count against the cap too, so a burst cannot overshoot it. */
