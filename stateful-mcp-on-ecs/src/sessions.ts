@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
-import { JsonRpcCode, sendJsonRpcError, type Logger } from '@mcp-on-aws/shared';
+import { JsonRpcCode, sendJsonRpcError, sessionTag, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import type { SessionConfig } from './session-config';
@@ -140,7 +140,7 @@ export class Sessions {
   private closeIdle(now = Date.now()): void {
     for (const [id, s] of this.live) {
       if (s.open === 0 && now - s.lastSeen >= this.config.idleTimeoutMs) {
-        this.log({ msg: 'session idle, closing', session: id });
+        this.log({ msg: 'session idle, closing', session: sessionTag(id) });
         void s.transport.close();
       }
     }

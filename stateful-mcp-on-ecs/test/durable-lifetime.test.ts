@@ -2,15 +2,18 @@
  * Durable sessions on in-process instances sharing one dynalite, at the edges of a session's life:
  * a session whose only activity is an open GET stream stays alive in the registry (the stream's
  * ownership check moves the expiry forward as a request would), and an instance at its session cap
- * declines to take a session over with 503 instead of calling it gone.
+ * declines to take a session over with 503 instead of calling it gone. Through all of it, no log
+ * line holds a whole session id.
  */
+import { sessionTag, type Logger, type LogLine } from '@mcp-on-aws/shared';
+
 import { raw } from '../../shared/test/support/raw-http';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { DurableSessionStore } from '../src/durable/durable-session-store';
-import { SessionRegistry } from '../src/durable/registry';
+import { OWNER_GRACE_MS, SessionRegistry } from '../src/durable/registry';
 import { createLocalTable, sessionTable, type SessionTable } from '../src/durable/table';
 import { loadSessionConfig } from '../src/session-config';
-import { quiet, startStateful } from './support/stateful';
+import { quiet, startStateful, until } from './support/stateful';
 
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
@@ -20,8 +23,8 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
   let table: SessionTable;
   // A 2 s idle timeout, checked (and refreshed) by the stream every 1 s keep-alive.
   const env = { MCP_SESSION_IDLE_MS: '2000', MCP_SSE_KEEPALIVE_MS: '1000' };
-  const start = (id: string, more: NodeJS.ProcessEnv = {}) =>
-    startStateful({ ...env, ...more }, id, 2_000, new DurableSessionStore(table, loadSessionConfig({ ...env, ...more }), { id }, quiet));
+  const start = (id: string, more: NodeJS.ProcessEnv = {}, log: Logger = quiet) =>
+    startStateful({ ...env, ...more }, id, 2_000, new DurableSessionStore(table, loadSessionConfig({ ...env, ...more }), { id }, log), log);
   const open = async (mcp: string) => {
     const init = await raw(mcp, { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
     const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
@@ -68,6 +71,32 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
       expect(declined.headers['retry-after']).toBe('1');
       expect(declined.error?.message).toMatch(/maximum of 1 sessions/);
       expect((await raw(a.mcp, { headers: session, body: rpc(2, 'tools/call', { name: 'ping', arguments: {} }) })).status).toBe(200);
+    } finally {
+      await Promise.all([a.shutdown(), b.shutdown()]);
+    }
+  }, 20_000);
+
+  it('logs a session by its tag, never its whole id: requests, a takeover and an idle close', async () => {
+    const lines: LogLine[] = [];
+    const log: Logger = (line) => void lines.push(line);
+    const [a, b] = await Promise.all([start('a', {}, log), start('b', {}, log)]);
+    try {
+      const session = await open(a.mcp);
+      const id = session['mcp-session-id'];
+      // b takes the session over once a has been quiet for the grace period; until then it answers 503, and a client retries.
+      await new Promise((resolve) => setTimeout(resolve, OWNER_GRACE_MS));
+      let status = 0;
+      for (let tries = 0; tries < 10 && status !== 200; tries++) {
+        if (tries) await new Promise((resolve) => setTimeout(resolve, 300));
+        status = (await raw(b.mcp, { headers: session, body: rpc(1, 'tools/call', { name: 'ping', arguments: {} }) })).status;
+      }
+      expect(status).toBe(200);
+      await until(() => lines.some((line) => line.msg === 'session idle, closing'), 6_000);
+      const about = (msg: string) => lines.filter((line) => line.msg === msg).map((line) => line.session);
+      expect(about('session rehydrated')).toEqual([sessionTag(id)]);
+      expect(about('session idle, closing')).toContain(sessionTag(id));
+      expect(about('request')).toContain(sessionTag(id));
+      expect(lines.filter((line) => JSON.stringify(line).includes(id))).toEqual([]);
     } finally {
       await Promise.all([a.shutdown(), b.shutdown()]);
     }

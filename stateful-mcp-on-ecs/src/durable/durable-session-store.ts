@@ -7,7 +7,7 @@
  */
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
-import { jsonLogger, JsonRpcCode, type Instance, type Logger } from '@mcp-on-aws/shared';
+import { jsonLogger, JsonRpcCode, sessionTag, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import type { SessionConfig } from '../session-config';
@@ -83,7 +83,7 @@ export class DurableSessionStore implements SessionStore {
     const stored = await this.owned.load(sessionId);
     if (!stored) return undefined;
     if (!(await this.owned.takeOver(stored))) {
-      this.log({ msg: 'session held by another instance; not taking it over', session: sessionId, owner: stored.owner });
+      this.log({ msg: 'session held by another instance; not taking it over', session: sessionTag(sessionId), owner: stored.owner });
       return 'busy';
     }
     let transport: Transport | undefined;
@@ -97,7 +97,7 @@ export class DurableSessionStore implements SessionStore {
       void transport?.close();
       throw error;
     }
-    this.log({ msg: 'session rehydrated', session: sessionId, from: stored.owner });
+    this.log({ msg: 'session rehydrated', session: sessionTag(sessionId), from: stored.owner });
     return transport;
   }
 
@@ -134,7 +134,7 @@ export class DurableSessionStore implements SessionStore {
 
   /** This instance's copy is stale (another instance took the session over) or cannot be stored: drop it. */
   private lose(sessionId: string, transport: Transport, error: Error): void {
-    this.log({ msg: 'session lost here; closing its transport', level: 'warn', session: sessionId, error: error.message });
+    this.log({ msg: 'session lost here; closing its transport', level: 'warn', session: sessionTag(sessionId), error: error.message });
     void transport.close();
   }
 
@@ -160,7 +160,7 @@ export class DurableSessionStore implements SessionStore {
           // A check that returns after the stream ended keeps nothing alive: the session lapses one idle timeout after it.
           if (open) this.refreshExpiry(sessionId);
         },
-        (error: Error) => this.log({ msg: 'cannot check session ownership', level: 'warn', session: sessionId, error: error.message }),
+        (error: Error) => this.log({ msg: 'cannot check session ownership', level: 'warn', session: sessionTag(sessionId), error: error.message }),
       );
     }, this.config.keepAliveMs).unref();
     res.once('close', () => {

@@ -1,5 +1,5 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { loadConfig, serve, type Serving } from '@mcp-on-aws/shared';
+import { loadConfig, serve, type Logger, type Serving } from '@mcp-on-aws/shared';
 
 import { createStatefulServer, type StatefulServer } from '../../src/app';
 import { loadSessionConfig } from '../../src/session-config';
@@ -10,10 +10,10 @@ export { text } from '../../../shared/test/support/clients';
 export const quiet = () => {};
 
 /** One stateful server in this process on an ephemeral loopback port, named `instanceId`. */
-export async function startStateful(env: NodeJS.ProcessEnv = {}, instanceId = 'solo', deadlineMs = 2_000, sessionStore?: SessionStore): Promise<Serving & { stateful: StatefulServer; mcp: string }> {
+export async function startStateful(env: NodeJS.ProcessEnv = {}, instanceId = 'solo', deadlineMs = 2_000, sessionStore?: SessionStore, log: Logger = quiet): Promise<Serving & { stateful: StatefulServer; mcp: string }> {
   const config = loadConfig(env);
   const instance = { id: instanceId, platform: 'local' as const, version: '0.1.0' };
-  const stateful = createStatefulServer({ config, sessionConfig: loadSessionConfig(env), instance, log: quiet, sessionStore });
+  const stateful = createStatefulServer({ config, sessionConfig: loadSessionConfig(env), instance, log, sessionStore });
   const serving = await serve(stateful.app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: stateful.onShutdown, log: quiet });
   return { ...serving, stateful, mcp: `${serving.url}/mcp` };
 }
