@@ -15,6 +15,9 @@ interface LiveSession {
   open: number;
 }
 
+/** How long a client should wait after a store failure: the SDK's own attempts are already spent. */
+const STORE_RETRY_AFTER_SECONDS = '2';
+
 /** The shape of `randomUUID()`, lowercase, as it was issued. */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -66,12 +69,18 @@ export class Sessions {
     const initialize = req.body;
     this.starting++;
     try {
-      const transport = await this.open(id, async () => {
+      const transport = await this.open(id, () => this.keep(id, transport));
+      // Stored before the transport runs: a store failure thrown inside it would come out as `400 Parse error`.
+      try {
         await this.store.create(id, initialize, transport);
-        this.keep(id, transport);
-      });
+      } catch (error) {
+        void transport.close();
+        return this.unavailable(res, 'cannot store a new session', error, id);
+      }
       // Not counted as open: the session only joins `live` while this request runs.
       await transport.handleRequest(req, res, req.body);
+      // The transport refused the initialize (a bad header, say): the stored session has no client.
+      if (!this.live.has(id)) await this.store.forget(id, 'deleted').catch(() => {});
     } finally {
       this.starting--;
     }
@@ -79,7 +88,13 @@ export class Sessions {
 
   /** Hands a request to its session; `false` when neither this instance nor the store knows it. */
   async route(sessionId: string, req: Request, res: Response): Promise<boolean> {
-    const transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId));
+    let transport: NodeStreamableHTTPServerTransport | 'busy' | 'full' | undefined;
+    try {
+      transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId));
+    } catch (error) {
+      this.unavailable(res, 'cannot read a session from the store', error, sessionId);
+      return true;
+    }
     if (!transport) return false;
     if (transport === 'busy' || transport === 'full') {
       // Nothing happened here, so the request is safe to repeat; the cookie client retries a 503 by itself.
@@ -106,8 +121,14 @@ export class Sessions {
     await Promise.all([...this.live.values()].map((s) => s.transport.close()));
   }
 
+  /** The store failed: the client learns only that it may retry; the log keeps the cause. */
+  private unavailable(res: Response, msg: string, error: unknown, id: string): void {
+    this.log({ msg, level: 'warn', session: sessionTag(id), error: (error as Error)?.message });
+    sendJsonRpcError(res, 503, JsonRpcCode.ServerError, 'Session storage is unavailable; retry shortly', { 'retry-after': STORE_RETRY_AFTER_SECONDS });
+  }
+
   /** A fresh transport for the session, connected to a fresh server from the factory. */
-  private async open(id: string, onsessioninitialized?: () => Promise<void>): Promise<NodeStreamableHTTPServerTransport> {
+  private async open(id: string, onsessioninitialized?: () => void): Promise<NodeStreamableHTTPServerTransport> {
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       eventStore: this.store.eventStore(id),

@@ -197,5 +197,6 @@ function lostError(error: Error): { code: number; message: string } {
   if (error instanceof SessionMovedError) {
     return { code: JsonRpcCode.ServerError, message: 'This session moved to another instance, or ended, while this request ran, so nothing it changed was kept. Send the request again.' };
   }
-  return { code: JsonRpcCode.InternalError, message: `The session's state could not be stored (${error.message}); this request may not have taken effect. Send it again.` };
+  // The cause (an endpoint, an exception name) is for the log, not the client.
+  return { code: JsonRpcCode.InternalError, message: "The session's state could not be stored; this request may not have taken effect. Send it again." };
 }

@@ -19,9 +19,17 @@ export interface SessionTable {
   name: string;
 }
 
+/**
+ * A hung or unreachable DynamoDB must not hold a request for the SDK's defaults (no request
+ * timeout, three attempts): each attempt gets about 2 s and there are two, so a store failure
+ * reaches the client as a 503 within about 5 s.
+ */
+export const STORE_LIMITS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true }, maxAttempts: 2 } as const;
+
 /** `endpoint` points at dynalite (or DynamoDB Local); unset, the SDK finds the region and credentials itself. */
 export function sessionTable(name: string, endpoint?: string, client?: DynamoDBClient): SessionTable {
-  const raw = client ?? new DynamoDBClient(endpoint ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
+  const local = endpoint ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+  const raw = client ?? new DynamoDBClient({ ...STORE_LIMITS, ...local });
   return { doc: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), name };
 }
 
