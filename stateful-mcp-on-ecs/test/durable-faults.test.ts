@@ -3,7 +3,8 @@
  * (SIGSTOP) and then die (SIGKILL). Every request (an initialize, a call on a live session, a
  * session this instance never saw) is answered within a few seconds with 503 and `Retry-After`
  * and a generic message (no endpoint, no exception name), and no change is acknowledged that
- * was not stored: a counter increment during the outage is never answered with success.
+ * was not stored: a counter increment during the outage is never answered with success. `/health`
+ * stays 200 throughout: the outage is not the task's fault.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -83,6 +84,10 @@ describe('durable sessions while DynamoDB hangs, then dies (dynalite in a child 
         expectUnavailable(fresh);
         expectUnavailable(again);
         expectUnavailable(stranger);
+        // The task itself is fine: a health check that failed with the table would have the ALB replace every task at once.
+        const health = await timed(raw(a.url + '/health', { method: 'GET' }));
+        expect(health.status).toBe(200);
+        expect(health.ms).toBeLessThan(1_000);
       }
     } finally {
       await a.shutdown();
