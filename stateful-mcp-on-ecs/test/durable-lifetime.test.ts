@@ -1,7 +1,8 @@
 /**
  * Durable sessions on in-process instances sharing one dynalite, at the edges of a session's life:
  * a session whose only activity is an open GET stream stays alive in the registry (the stream's
- * ownership check moves the expiry forward as a request would), and an instance at its session cap
+ * ownership check moves the expiry forward as a request would), a request whose expiry refresh
+ * finds the session gone still gets its answer (an error) before the session is dropped, and an instance at its session cap
  * declines to take a session over with 503 instead of calling it gone. Through all of it, no log
  * line holds a whole session id.
  */
@@ -56,6 +57,23 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
       stream.abort();
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(await probe.load(id)).toBeUndefined();
+    } finally {
+      await a.shutdown();
+    }
+  }, 20_000);
+
+  it('answers the request in flight when its expiry refresh finds the session gone, then drops the session', async () => {
+    const a = await start('a');
+    const probe = new SessionRegistry(table, 'probe', 2_000, 100);
+    try {
+      const session = await open(a.mcp);
+      // Past a tenth of the idle timeout, the next request refreshes the expiry: a write that now fails.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await probe.delete(session['mcp-session-id']);
+      const call = await raw(a.mcp, { headers: session, body: rpc(1, 'tools/call', { name: 'countdown', arguments: { steps: 2, delayMs: 200 } }) });
+      expect(call.status).toBe(200);
+      expect(call.text).toMatch(/"id":1,"error":\{[^}]*moved to another instance, or ended/);
+      await until(() => !a.stateful.sessions.has(session['mcp-session-id']));
     } finally {
       await a.shutdown();
     }

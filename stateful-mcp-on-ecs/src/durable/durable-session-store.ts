@@ -68,7 +68,7 @@ export class DurableSessionStore implements SessionStore {
   touch(sessionId: string, req: Request, res: Response): void {
     const setting = settingOf(req.body);
     if (setting) this.owned.apply(sessionId, setting);
-    else this.refreshExpiry(sessionId);
+    else this.refreshExpiry(sessionId, res);
     if (req.method === 'GET') this.watchOwnership(sessionId, res);
   }
 
@@ -138,9 +138,18 @@ export class DurableSessionStore implements SessionStore {
     void transport.close();
   }
 
-  private refreshExpiry(sessionId: string): void {
+  /**
+   * A failed refresh marks the session lost, so the request in flight is answered with an error
+   * (its flush fails too); the transport closes only after that answer, or it would end the
+   * request's stream with no response at all.
+   */
+  private refreshExpiry(sessionId: string, inFlight?: Response): void {
     const transport = this.transports.get(sessionId);
-    this.owned.touch(sessionId).catch((error: Error) => transport && this.lose(sessionId, transport, error));
+    this.owned.touch(sessionId).catch((error: Error) => {
+      if (!transport) return;
+      if (inFlight && !inFlight.closed) inFlight.once('close', () => this.lose(sessionId, transport, error));
+      else this.lose(sessionId, transport, error);
+    });
   }
 
   /**
