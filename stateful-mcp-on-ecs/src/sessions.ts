@@ -80,7 +80,10 @@ export class Sessions {
       // Not counted as open: the session only joins `live` while this request runs.
       await transport.handleRequest(req, res, req.body);
       // The transport refused the initialize (a bad header, say): the stored session has no client.
-      if (!this.live.has(id)) await this.store.forget(id, 'deleted').catch(() => {});
+      if (!this.live.has(id)) {
+        void transport.close();
+        await this.store.forget(id, 'deleted').catch(() => {});
+      }
     } finally {
       this.starting--;
     }

@@ -24,7 +24,7 @@ export interface SessionTable {
  * timeout, three attempts): each attempt gets about 2 s and there are two, so a store failure
  * reaches the client as a 503 within about 5 s.
  */
-export const STORE_LIMITS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true }, maxAttempts: 2 } as const;
+const STORE_LIMITS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true }, maxAttempts: 2 } as const;
 
 /** `endpoint` points at dynalite (or DynamoDB Local); unset, the SDK finds the region and credentials itself. */
 export function sessionTable(name: string, endpoint?: string, client?: DynamoDBClient): SessionTable {
