@@ -1,4 +1,7 @@
-import { COUNTER_URI, INSTANCE_URI, NO_INPUT_CHANNEL } from '../src';
+import { createRequestStateCodec } from '@modelcontextprotocol/server';
+
+import { COUNTER_URI, INSTANCE_URI, NO_INPUT_CHANNEL, STATE_MISMATCH, type ConfirmState } from '../src';
+import { confirmStateFor } from '../src/tools/confirm-action';
 import { connect, text } from './support/clients';
 import { startSessionful, startStateless } from './support/servers';
 
@@ -131,6 +134,37 @@ describe('confirm_action', () => {
     const body = (await response.json()) as { error?: { code: number } };
     expect(body.error).toMatchObject({ code: -32602 });
     expect(JSON.stringify(body)).not.toContain('confirmed');
+  });
+
+  /** Calls confirm_action raw on the 2026 era: no state asks, a state plus an accepted answer confirms. */
+  const confirmRaw = async (args: { action: string }, requestState?: string) => {
+    const response = await fetch(`${stateless.url}/mcp`, {
+      method: 'POST',
+      headers: modernHeaders('tools/call', 'confirm_action'),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'confirm_action', arguments: args, _meta: { ...modernMeta, 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } }, ...(requestState && { requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } }) },
+      }),
+    });
+    expect([response.status, response.status === 200 || (await response.text())]).toEqual([200, true]);
+    return ((await response.json()) as { result: { requestState?: string; isError?: boolean; content?: Array<{ text: string }> } }).result;
+  };
+
+  it('replays a minted state only on the call it was minted for', async () => {
+    const { requestState } = await confirmRaw({ action: 'delete the bucket' });
+    expect(await confirmRaw({ action: 'delete the bucket' }, requestState)).toMatchObject({ content: [{ text: 'Done: "delete the bucket" was confirmed.' }] });
+    expect(await confirmRaw({ action: 'delete another bucket' }, requestState)).toMatchObject({ isError: true, content: [{ text: STATE_MISMATCH }] });
+  });
+
+  it.each([
+    ['another tool', confirmStateFor('other_tool', { action: 'x' }, undefined)],
+    ['another session', confirmStateFor('confirm_action', { action: 'x' }, 'some-session')],
+  ])('refuses a validly signed state minted for %s', async (_, state) => {
+    const codec = createRequestStateCodec<ConfirmState>({ key: stateless.config.requestStateKey, ttlSeconds: 60 });
+    const minted = await codec.mint(state, {} as never);
+    expect(await confirmRaw({ action: 'x' }, minted)).toMatchObject({ isError: true, content: [{ text: STATE_MISMATCH }] });
   });
 });
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
 import { acceptedContent, inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
@@ -5,10 +7,31 @@ import * as z from 'zod/v4';
 import type { ToolContext } from '../server';
 import { jsonSchemaOnce } from './json-schema-once';
 
-/** What the signed `requestState` proves on re-entry: which action the user was asked about. */
+/**
+ * What the signed `requestState` proves on re-entry: which tool asked, about which arguments, in which
+ * session (2025-era sessions only). It does not prove who answered: that is the principal, which
+ * comes with authentication.
+ */
 export interface ConfirmState {
-  action: string;
+  tool: string;
+  /** SHA-256 of the arguments, so the state is no longer than a hash and shows nothing new. */
+  args: string;
+  /** SHA-256 of the session id, or null where there is no session. */
+  session: string | null;
 }
+
+const TOOL = 'confirm_action';
+const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+/** Binds a confirmation to exactly this call, so a minted state cannot be replayed on another. */
+export function confirmStateFor(tool: string, args: { action: string }, sessionId: string | undefined): ConfirmState {
+  return { tool, args: sha256(JSON.stringify([args.action])), session: sessionId === undefined ? null : sha256(sessionId) };
+}
+
+const sameState = (a: ConfirmState, b: ConfirmState) => a.tool === b.tool && a.args === b.args && a.session === b.session;
+
+export const STATE_MISMATCH =
+  'This confirmation was given for another call (another tool, other arguments or another session); call confirm_action again.';
 
 const answerSchema = z.object({ confirm: z.boolean().meta({ title: 'Confirm' }) });
 
@@ -28,20 +51,20 @@ export const NO_INPUT_CHANNEL =
  * on 2025-era sessions the SDK's legacy shim pushes `elicitation/create` and re-enters the handler.
  */
 export function registerConfirmAction(server: McpServer, { era, confirmCodec }: ToolContext): void {
-  server.registerTool('confirm_action', config, async ({ action }, ctx): Promise<CallToolResult | InputRequiredResult> => {
+  server.registerTool(TOOL, config, async ({ action }, ctx): Promise<CallToolResult | InputRequiredResult> => {
     if (era === 'legacy' && !ctx.sessionId) {
       return { isError: true, content: [{ type: 'text', text: NO_INPUT_CHANNEL }] };
     }
     const state = ctx.mcpReq.requestState<ConfirmState>();
+    const expected = confirmStateFor(TOOL, { action }, ctx.sessionId);
     if (!state) {
       return inputRequired({
         inputRequests: { confirm: inputRequired.elicit({ message: `Confirm: ${action}?`, requestedSchema: answerSchema }) },
-        requestState: await confirmCodec.mint({ action }, ctx),
+        requestState: await confirmCodec.mint(expected, ctx),
       });
     }
-    if (state.action !== action) {
-      // A confirmation covers exactly the action it was asked for.
-      return { isError: true, content: [{ type: 'text', text: 'The confirmation was given for a different action; call confirm_action again.' }] };
+    if (!sameState(state, expected)) {
+      return { isError: true, content: [{ type: 'text', text: STATE_MISMATCH }] };
     }
     const answer = inputResponse(ctx.mcpReq.inputResponses, 'confirm');
     const confirmed = acceptedContent(ctx.mcpReq.inputResponses, 'confirm', answerSchema)?.confirm === true;
