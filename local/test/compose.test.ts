@@ -5,7 +5,8 @@
  * it, and the emulator image's bundle starts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { dockerfilelintIssues } from '../../shared/test-support/dockerfile';
@@ -17,11 +18,25 @@ const composeInstalled = spawnSync('docker-compose', ['version'], { stdio: 'igno
 if (!composeInstalled) process.stdout.write('notice: docker-compose is not installed; compose validation skipped (CI installs it with apt)\n');
 if (!haproxyInstalled()) process.stdout.write('notice: haproxy is not installed; its config check is skipped (CI installs it with apt)\n');
 
-const resolved = () => execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, encoding: 'utf8' });
+// The file holds no requestState key: each run brings its own, as a user does.
+const env = { ...process.env, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') };
+const resolved = () => execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, env, encoding: 'utf8' });
 
 describe('docker-compose.yml', () => {
   (composeInstalled ? it : it.skip)('is valid for docker-compose 1.29', () => {
-    expect(spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    expect(spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env, encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+  });
+
+  it('holds no requestState key: production mode with a public key would let anyone sign a state', () => {
+    const file = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    expect(file).toMatch(/MCP_REQUEST_STATE_KEY: \$\{MCP_REQUEST_STATE_KEY:\?/);
+    // No base64 run long enough to be a 32-byte key.
+    expect(file.match(/[A-Za-z0-9+/]{43,}={0,2}/g)).toBeNull();
+  });
+
+  (composeInstalled ? it : it.skip)('refuses to start without a key', () => {
+    const { MCP_REQUEST_STATE_KEY: _, ...withoutKey } = env;
+    expect(spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env: withoutKey, encoding: 'utf8' }).status).not.toBe(0);
   });
 
   (composeInstalled ? it : it.skip)('builds every sample from its Dockerfile, and each passes dockerfilelint', () => {
