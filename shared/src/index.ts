@@ -2,7 +2,7 @@ export { ConfigError, integerSetting, loadConfig, type Config, type IntegerRange
 export { detectInstance, type Instance } from './instance';
 export { createMcpHandlerWithChanges, createServerFactory, type Era, type ServerExtension, type ServerOptions, type ToolContext } from './server';
 export { COUNTDOWN_LIMITS } from './tools/countdown';
-export { NO_INPUT_CHANNEL, STATE_MISMATCH, type ConfirmState } from './tools/confirm-action';
+export { confirmStateFor, NO_INPUT_CHANNEL, STATE_MISMATCH, type ConfirmState } from './tools/confirm-action';
 export { COUNTER_URI, MemoryCounter, type SessionCounter } from './tools/counter';
 export { INSTANCE_URI } from './tools/instance-resource';
 export { createMcpApp, type McpAppOptions } from './http/app';

@@ -1,7 +1,6 @@
 import { createRequestStateCodec } from '@modelcontextprotocol/server';
 
-import { COUNTER_URI, INSTANCE_URI, NO_INPUT_CHANNEL, STATE_MISMATCH, type ConfirmState } from '../src';
-import { confirmStateFor } from '../src/tools/confirm-action';
+import { confirmStateFor, COUNTER_URI, INSTANCE_URI, NO_INPUT_CHANNEL, STATE_MISMATCH, type ConfirmState } from '../src';
 import { connect, text } from './support/clients';
 import { startSessionful, startStateless } from './support/servers';
 

@@ -1,5 +1,7 @@
-import type { EventStore } from '@modelcontextprotocol/server';
-import { COUNTER_URI } from '@mcp-on-aws/shared';
+import { randomBytes } from 'node:crypto';
+
+import { createRequestStateCodec, type EventStore } from '@modelcontextprotocol/server';
+import { confirmStateFor, COUNTER_URI, STATE_MISMATCH, type ConfirmState } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
@@ -266,5 +268,29 @@ describe('session lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(server.stateful.sessions.size).toBe(0);
     streams.forEach((s) => s.abort());
+  });
+});
+
+describe('confirm_action state across sessions', () => {
+  const key = randomBytes(32);
+  let server: Server;
+  beforeAll(async () => {
+    server = await startStateful({ MCP_REQUEST_STATE_KEY: key.toString('base64') });
+  });
+  afterAll(() => server.shutdown());
+
+  it('refuses a state minted in one session when another session presents it', async () => {
+    const [a, b] = [await rawSession(server.mcp, { elicitation: {} }), await rawSession(server.mcp, { elicitation: {} })];
+    const codec = createRequestStateCodec<ConfirmState>({ key, ttlSeconds: 60 });
+    const minted = await codec.mint(confirmStateFor('confirm_action', { action: 'x' }, a['mcp-session-id']), {} as never);
+    const present = (session: Record<string, string>) =>
+      raw(server.mcp, {
+        headers: session,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'confirm_action', arguments: { action: 'x' }, requestState: minted, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } } }),
+      });
+    expect((await present(a)).text).toContain('Done: \\"x\\" was confirmed.');
+    const replayed = await present(b);
+    expect(replayed.status).toBe(200);
+    expect(replayed.text).toContain(STATE_MISMATCH);
   });
 });
