@@ -33,6 +33,22 @@ describe('graceful shutdown', () => {
     await expect(call).rejects.toThrow();
   });
 
+  it.each(['legacy', 'modern'] as const)('answers a %s request still open at the deadline with "shutting down, retry"', async (era) => {
+    const server = await startStateless({}, 300);
+    const modern = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'countdown' };
+    const response = fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(era === 'modern' ? modern : { 'mcp-protocol-version': '2025-11-25' }) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { ...countdown(10, 1_000), ...(era === 'modern' && { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } }) } }),
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    const shutdown = server.shutdown();
+    const body = await (await response).text();
+    await shutdown;
+    expect(body).toContain('"id":7');
+    expect(body).toContain('Server shutting down, retry');
+  });
+
   it('exits with code 0 on SIGTERM while a request is open', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures/stateless-server.ts')], {
       env: { ...process.env, MCP_SHUTDOWN_DEADLINE_MS: '3000' },

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -84,19 +84,40 @@ export function exitOnSignals(serving: Serving, log: Logger = jsonLogger): void 
  * open until the server closes them, so waiting for them would only burn the deadline.
  */
 class FiniteRequests {
-  private open = 0;
+  private open = new Map<ServerResponse, IncomingMessage & { body?: unknown }>();
   private waiters: Array<() => void> = [];
 
-  track(req: IncomingMessage, res: { once(event: 'close', fn: () => void): unknown }): void {
+  track(req: IncomingMessage, res: ServerResponse): void {
     if (req.method === 'GET' || req.headers['mcp-method'] === 'subscriptions/listen') return;
-    this.open++;
+    this.open.set(res, req);
     res.once('close', () => {
-      if (--this.open === 0) this.waiters.splice(0).forEach((wake) => wake());
+      this.open.delete(res);
+      if (this.open.size === 0) this.waiters.splice(0).forEach((wake) => wake());
     });
   }
 
+  /**
+   * Answers every request still open at the deadline with "shutting down, retry", so its client
+   * retries (through the balancer, on another task) instead of reading a stream that ends with no answer.
+   */
+  refuseOpen(): void {
+    for (const [res, req] of this.open) {
+      const body = req.body as { id?: unknown } | undefined;
+      const id = body && typeof body === 'object' && !Array.isArray(body) && 'id' in body ? body.id : null;
+      const error = JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'Server shutting down, retry' } });
+      if (!res.headersSent) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' }).end(error);
+      } else if (id !== null) {
+        // Headers already out on a request still open: an SSE stream (a JSON answer goes out whole).
+        res.end(`event: message\ndata: ${error}\n\n`);
+      } else {
+        res.destroy(); // nothing to answer: cut, so the client sees the stream break
+      }
+    }
+  }
+
   done(): Promise<void> {
-    return this.open === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+    return this.open.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 }
 
@@ -106,7 +127,7 @@ async function drain(server: Server, requests: FiniteRequests, deadlineMs: numbe
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
 
-  await Promise.race([requests.done(), deadline]);
+  if ((await Promise.race([requests.done(), deadline])) === 'deadline') requests.refuseOpen();
   server.closeIdleConnections(); // keep-alive sockets that the finished requests left behind
   // Closing transports ends their streams; clients reconnect through the balancer to another task.
   await Promise.race([onShutdown?.(), deadline]);
