@@ -119,24 +119,8 @@ describe('confirm_action', () => {
     await client.close();
   });
 
-  it('rejects a tampered requestState before the tool runs', async () => {
-    const response = await fetch(`${stateless.url}/mcp`, {
-      method: 'POST',
-      headers: modernHeaders('tools/call', 'confirm_action'),
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'confirm_action', arguments: { action: 'x' }, requestState: 'v1.e30.AAAA', inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, _meta: modernMeta },
-      }),
-    });
-    const body = (await response.json()) as { error?: { code: number } };
-    expect(body.error).toMatchObject({ code: -32602 });
-    expect(JSON.stringify(body)).not.toContain('confirmed');
-  });
-
   /** Calls confirm_action raw on the 2026 era: no state asks, a state plus an accepted answer confirms. */
-  const confirmRaw = async (args: { action: string }, requestState?: string) => {
+  const postConfirm = async (args: { action: string }, requestState?: string) => {
     const response = await fetch(`${stateless.url}/mcp`, {
       method: 'POST',
       headers: modernHeaders('tools/call', 'confirm_action'),
@@ -147,9 +131,19 @@ describe('confirm_action', () => {
         params: { name: 'confirm_action', arguments: args, _meta: { ...modernMeta, 'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } } }, ...(requestState && { requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } }) },
       }),
     });
-    expect([response.status, response.status === 200 || (await response.text())]).toEqual([200, true]);
-    return ((await response.json()) as { result: { requestState?: string; isError?: boolean; content?: Array<{ text: string }> } }).result;
+    return { status: response.status, body: (await response.json()) as { error?: { code: number }; result?: { requestState?: string; isError?: boolean; content?: Array<{ text: string }> } } };
   };
+  const confirmRaw = async (args: { action: string }, requestState?: string) => {
+    const { status, body } = await postConfirm(args, requestState);
+    expect([status, body.error]).toEqual([200, undefined]);
+    return body.result!;
+  };
+
+  it('rejects a tampered requestState before the tool runs', async () => {
+    const { body } = await postConfirm({ action: 'x' }, 'v1.e30.AAAA');
+    expect(body.error).toMatchObject({ code: -32602 });
+    expect(JSON.stringify(body)).not.toContain('confirmed');
+  });
 
   it('replays a minted state only on the call it was minted for', async () => {
     const { requestState } = await confirmRaw({ action: 'delete the bucket' });
