@@ -146,6 +146,8 @@ export async function startBalancer({
       if (kept) req.headers.cookie = kept;
       else delete req.headers.cookie;
     }
+    // Listeners, not `for await`: a client that drops mid-body would throw `aborted` out of an async
+    // handler and take the process, and every sample behind it, down. Here the request just ends.
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => forward(req, res, Buffer.concat(chunks), new Set()));

@@ -1,8 +1,11 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startBalancer, type NodeBalancer } from '../balancer';
+import { startServerProcess } from '../processes';
 
 /**
  * A plain HTTP target that names itself, echoes bodies and the cookies it got, streams SSE slowly,
@@ -138,6 +141,34 @@ describe('the local balancer without stickiness (round robin, as the stateless s
     const answers = await Promise.all([1, 2, 3, 4, 5, 6].map(() => call(`${balancer.url}/x`)));
     expect(answers.map((r) => r.name)).not.toContain('c');
     expect(balancer.healthy()).not.toContain(down.url);
+  });
+});
+
+describe('the local balancer as a process (as `npm start` runs it)', () => {
+  /** Writes `raw` on a fresh connection, then drops the connection after `ms`. */
+  const abortAfter = (url: string, raw: string, ms: number) =>
+    new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1', () => void sleep(ms).then(() => resolve(void socket.destroy())));
+      socket.on('data', () => {}).on('error', () => {});
+      socket.write(raw);
+    });
+
+  it('keeps serving every client after others drop their connections mid-body, mid-request and mid-stream', async () => {
+    const targets = await Promise.all(['a', 'b'].map(target));
+    const balancer = await startServerProcess(join(__dirname, '..', 'balancer.ts'), { BALANCER_TARGETS: targets.map((t) => t.url).join(',') });
+    try {
+      const post = (length: number, body: string) => `POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${length}\r\n\r\n${body}`;
+      await abortAfter(balancer.url, post(1_000, '{"half":'), 50);
+      await abortAfter(balancer.url, 'POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\nnot all of it', 50);
+      await abortAfter(balancer.url, post(2, '{}'), 0);
+      await abortAfter(balancer.url, 'GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 100);
+      await sleep(500);
+      expect(balancer.child.exitCode).toBeNull();
+      expect((await call(`${balancer.url}/x`, undefined, 'still here')).body).toBe('still here');
+    } finally {
+      await balancer.stop();
+      await stopTargets(targets);
+    }
   });
 });
 
