@@ -16,6 +16,10 @@ export interface Config {
   maxBodyBytes: number;
   /** How long SIGTERM may take before the process exits anyway. */
   shutdownDeadlineMs: number;
+  /** 2026-era `subscriptions/listen` streams this process holds at once; beyond it a listen gets 503 with `Retry-After`. */
+  maxListenStreams: number;
+  /** Streams one client (IP, or IPv6 /64) holds open at once on this process, GET and listen streams together; beyond it 429. */
+  maxStreamsPerClient: number;
 }
 
 export class ConfigError extends Error {
@@ -37,6 +41,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: list(env, 'MCP_ALLOWED_ORIGINS') ?? allowedHosts,
     maxBodyBytes: integerSetting('MCP_MAX_BODY_BYTES', env.MCP_MAX_BODY_BYTES, { fallback: 1024 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     shutdownDeadlineMs: integerSetting('MCP_SHUTDOWN_DEADLINE_MS', env.MCP_SHUTDOWN_DEADLINE_MS, { fallback: 25_000, min: 0, max: 120_000 }),
+    // The SDK's own `maxSubscriptions` default.
+    maxListenStreams: integerSetting('MCP_MAX_LISTEN_STREAMS', env.MCP_MAX_LISTEN_STREAMS, { fallback: 1_024, min: 1, max: 100_000 }),
+    // An honest client holds one GET stream per session and one listen stream; 128 leaves room for a NAT'd office.
+    maxStreamsPerClient: integerSetting('MCP_MAX_STREAMS_PER_CLIENT', env.MCP_MAX_STREAMS_PER_CLIENT, { fallback: 128, min: 1, max: 100_000 }),
   };
 }
 

@@ -92,11 +92,15 @@ export function createServerFactory({ instance, config, counter, changes, extens
 /**
  * `createMcpHandler` over the shared factory, both on one change-event bus, so what the servers
  * announce reaches the handler's `subscriptions/listen` streams. The bus is in-process: a listen
- * stream hears the changes of the task it is connected to.
+ * stream hears the changes of the task it is connected to. The SDK holds at most
+ * `maxListenStreams` of them; `createMcpApp`'s stream limits refuse the next one first, with 503.
  */
-export function createMcpHandlerWithChanges(options: Omit<ServerOptions, 'changes'>, handlerOptions: Omit<CreateMcpHandlerOptions, 'bus'> = {}): McpHttpHandler {
+export function createMcpHandlerWithChanges(
+  options: Omit<ServerOptions, 'changes' | 'config'> & { config: Pick<Config, 'requestStateKey' | 'maxListenStreams'> },
+  handlerOptions: Omit<CreateMcpHandlerOptions, 'bus' | 'maxSubscriptions'> = {},
+): McpHttpHandler {
   const changes = new InMemoryServerEventBus();
-  return createMcpHandler(createServerFactory({ ...options, changes }), { ...handlerOptions, bus: changes });
+  return createMcpHandler(createServerFactory({ ...options, changes }), { ...handlerOptions, maxSubscriptions: options.config.maxListenStreams, bus: changes });
 }
 
 /** `listChanged: false` keeps the SDK from claiming it by default once a tool, resource or prompt is registered. */

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
     expect(loadConfig({}).requestStateKey).not.toEqual(config.requestStateKey);
     expect(config.maxBodyBytes).toBe(1_048_576);
     expect(config.shutdownDeadlineMs).toBe(25_000);
+    expect(config.maxListenStreams).toBe(1_024);
+    expect(config.maxStreamsPerClient).toBe(128);
   });
 
   it('refuses to start in production without a requestState key, naming the variable', () => {
@@ -33,6 +35,8 @@ describe('loadConfig', () => {
     [{ MCP_REQUEST_STATE_KEY: Buffer.alloc(16).toString('base64') }, /at least 32 bytes, got 16/],
     [{ MCP_MAX_BODY_BYTES: 'lots' }, /MCP_MAX_BODY_BYTES must be an integer/],
     [{ MCP_SHUTDOWN_DEADLINE_MS: '600000' }, /MCP_SHUTDOWN_DEADLINE_MS must be an integer from 0 to 120000/],
+    [{ MCP_MAX_LISTEN_STREAMS: '0' }, /MCP_MAX_LISTEN_STREAMS must be an integer from 1 to 100000/],
+    [{ MCP_MAX_STREAMS_PER_CLIENT: 'many' }, /MCP_MAX_STREAMS_PER_CLIENT must be an integer/],
   ])('rejects %j with a ConfigError', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -2,6 +2,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 
 import type { Config } from '../config';
 import type { Instance } from '../instance';
+import { streamLimits } from './client-limits';
 import { hostAndOriginGuard } from './guards';
 import { bodyRefusal, duplicateHostRefusal, methodRefusal, type Refusal } from './input-checks';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc-error';
@@ -19,7 +20,7 @@ export interface McpAppOptions {
 
 /**
  * The HTTP shell every Node server here shares: `/health`, a log line per request,
- * Host/Origin checks, a body limit, and JSON-RPC errors for anything malformed.
+ * Host/Origin checks, a body limit, JSON-RPC errors for anything malformed, and the stream limits.
  * Authentication, when it comes, goes between the guard and `mcp`.
  */
 export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE', log = jsonLogger }: McpAppOptions): Express {
@@ -39,6 +40,7 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
     hostAndOriginGuard(config),
     express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'], verify: strictUtf8 }),
     refuse((req) => bodyRefusal(req.body, req.headers['mcp-protocol-version']?.toString())),
+    streamLimits(config),
     mcp,
   );
 

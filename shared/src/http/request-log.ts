@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 import type { NextFunction, Request, Response } from 'express';
 
@@ -46,6 +47,11 @@ export function clientAddress(forwardedFor: string | undefined, peer: string | u
   return hops?.length ? hops.at(-1) : peer;
 }
 
+/** `clientAddress` of a Node request: the address the log names and the per-client limits count by. */
+export function requestClient(req: IncomingMessage): string | undefined {
+  return clientAddress(req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress);
+}
+
 /** What one request line is made of, whatever the framework (Express here, Hono on Lambda). */
 export interface RequestFacts {
   protocolVersion: unknown;
@@ -89,7 +95,7 @@ export function requestLog(instance: Instance, log: Logger) {
           httpMethod: req.method,
           path: req.path,
           session: (res.getHeader('mcp-session-id') as string | undefined) ?? req.headers['mcp-session-id']?.toString(),
-          client: clientAddress(req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress),
+          client: requestClient(req),
           userAgent: req.headers['user-agent'],
           status: res.statusCode,
           started,

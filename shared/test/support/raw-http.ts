@@ -42,3 +42,41 @@ function rawHeaders(headers: Record<string, string | string[]> | undefined): Rec
   if (!headers || !Object.values(headers).some(Array.isArray)) return headers;
   return Object.entries(headers).flatMap(([name, values]) => ([] as string[]).concat(values).flatMap((value) => [name, value]));
 }
+
+/** A `subscriptions/listen` request as the v2 client sends it (2026-07-28): headers, envelope and filter. */
+export const listenRequest = {
+  headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-method': 'subscriptions/listen', 'mcp-protocol-version': '2026-07-28' },
+  body: JSON.stringify({
+    jsonrpc: '2.0',
+    id: 'listen:0',
+    method: 'subscriptions/listen',
+    params: {
+      _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} },
+      notifications: { toolsListChanged: true },
+    },
+  }),
+};
+
+export interface OpenStream extends RawResponse {
+  /** Ends the stream from the client's side; a refused one has nothing to end. */
+  close(): void;
+}
+
+/**
+ * Opens a long-lived stream (a GET stream, a listen stream) and leaves it open once its headers
+ * arrive; a refusal is read whole, as `raw` reads it.
+ */
+export function openStream(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<OpenStream> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      const response = { status: res.statusCode ?? 0, headers: res.headers, close: () => req.destroy() };
+      if (res.statusCode === 200) return resolve({ ...response, text: '' });
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ ...response, text, error: errorOf(text) }));
+    });
+    req.on('error', reject); // after close() the promise has long settled: harmless
+    req.end(init.body);
+  });
+}
