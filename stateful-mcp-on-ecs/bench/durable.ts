@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const table = sessionTable('mcp-sessions', undefined, client);
   await createLocalTable(table);
 
-  const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000' };
+  // One bench client plays thousands of clients from 127.0.0.1: the per-client limits would refuse it.
+  const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000', MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE: '1000000', MCP_MAX_STREAMS_PER_CLIENT: '100000' };
   const config = loadConfig(env);
   const sessionConfig = loadSessionConfig(env);
   const start = async (id: string, durable: boolean) => {

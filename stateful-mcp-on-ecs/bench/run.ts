@@ -23,7 +23,8 @@ import { startServerProcess, type ServerProcess } from '../../local/processes';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 20;
 const idleSessions = 1_000;
-const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000' };
+// One bench client plays thousands of clients from 127.0.0.1: the per-client limits would refuse it.
+const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000', MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE: '1000000', MCP_MAX_STREAMS_PER_CLIENT: '100000' };
 const repo = join(__dirname, '../..');
 
 /** Builds the workspace's bundle as shared/Dockerfile does, and returns it with the Node flags of its CMD. */

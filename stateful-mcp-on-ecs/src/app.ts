@@ -7,10 +7,11 @@
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
-import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
+import { clientKey, createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, requestClient, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
 import { MemorySessionStore } from './memory-session-store';
+import { NewSessionLimit } from './new-session-limit';
 import type { SessionConfig } from './session-config';
 import type { SessionStore } from './session-store';
 import { Sessions } from './sessions';
@@ -46,6 +47,7 @@ const RETRY_AFTER_SECONDS = '5';
 export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession), extensions = [] }: StatefulServerOptions): StatefulServer {
   const factory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions: [askModel, ...extensions] });
   const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
+  const newSessions = new NewSessionLimit(sessionConfig.newSessionsPerClientPerMinute);
   // 2026-era requests have no session, so their server has no counter tool to offer.
   const modern = createMcpHandlerWithChanges({ instance, config, extensions }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
   const modernNode = toNodeHandler(modern, { maxRequestBodySize: config.maxBodyBytes });
@@ -60,6 +62,12 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
     if (req.method === 'POST' && isInitializeRequest(req.body)) {
       if (sessions.full) {
         return sendJsonRpcError(res, 503, JsonRpcCode.ServerError, `Too many sessions on this instance (${sessionConfig.maxSessions}); retry later`, { 'retry-after': RETRY_AFTER_SECONDS });
+      }
+      // Counted only when a slot is free: a refused initialize holds nothing.
+      const wait = newSessions.admit(clientKey(requestClient(req)));
+      if (wait !== undefined) {
+        const limit = sessionConfig.newSessionsPerClientPerMinute;
+        return sendJsonRpcError(res, 429, JsonRpcCode.ServerError, `Too many new sessions from this client (${limit} a minute); retry later`, { 'retry-after': String(wait) });
       }
       return sessions.start(req, res);
     }

@@ -10,6 +10,10 @@ export interface SessionConfig {
   maxEventsPerSession: number;
   /** SSE keep-alive comment interval; must stay under the load balancer's idle timeout. */
   keepAliveMs: number;
+  /** A session whose client sends nothing after `initialize` for this long is closed and forgotten. */
+  handshakeTimeoutMs: number;
+  /** New sessions one client (IP, or IPv6 /64) may open on this instance per minute; beyond it 429. */
+  newSessionsPerClientPerMinute: number;
 }
 
 export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env): SessionConfig {
@@ -18,5 +22,8 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env): Session
     maxSessions: integerSetting('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS, { fallback: 5_000, min: 1, max: 1_000_000 }),
     maxEventsPerSession: integerSetting('MCP_EVENTS_PER_SESSION', env.MCP_EVENTS_PER_SESSION, { fallback: 100, min: 1, max: 100_000 }),
     keepAliveMs: integerSetting('MCP_SSE_KEEPALIVE_MS', env.MCP_SSE_KEEPALIVE_MS, { fallback: 15_000, min: 1_000, max: 3_600_000 }),
+    handshakeTimeoutMs: integerSetting('MCP_HANDSHAKE_TIMEOUT_MS', env.MCP_HANDSHAKE_TIMEOUT_MS, { fallback: 60_000, min: 100, max: 3_600_000 }),
+    // One a second: a client opens a session when it connects, and a NAT'd office spreads over the tasks.
+    newSessionsPerClientPerMinute: integerSetting('MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE', env.MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE, { fallback: 60, min: 1, max: 1_000_000 }),
   };
 }

@@ -13,6 +13,8 @@ interface LiveSession {
   lastSeen: number;
   /** Requests and streams in progress: a session with an open GET stream is not idle. */
   open: number;
+  /** Until the client's first request after `initialize`: closes the session if none comes. */
+  handshake?: NodeJS.Timeout;
 }
 
 /** How long a client should wait after a store failure: the SDK's own attempts are already spent. */
@@ -69,7 +71,7 @@ export class Sessions {
     const initialize = req.body;
     this.starting++;
     try {
-      const transport = await this.open(id, () => this.keep(id, transport));
+      const transport = await this.open(id, () => this.keep(id, transport, { awaitingHandshake: true }));
       // Stored before the transport runs: a store failure thrown inside it would come out as `400 Parse error`.
       try {
         await this.store.create(id, initialize, transport);
@@ -107,6 +109,8 @@ export class Sessions {
     }
     const s = this.live.get(sessionId);
     if (s) {
+      clearTimeout(s.handshake);
+      s.handshake = undefined;
       s.open++;
       s.lastSeen = Date.now();
       res.once('close', () => {
@@ -140,7 +144,9 @@ export class Sessions {
       onsessionclosed: () => this.store.forget(id, 'deleted'),
     });
     transport.onclose = () => {
-      if (this.live.get(id)?.transport !== transport) return;
+      const s = this.live.get(id);
+      if (s?.transport !== transport) return;
+      clearTimeout(s.handshake);
       this.live.delete(id);
       void this.store.forget(id, 'closed');
     };
@@ -157,8 +163,24 @@ export class Sessions {
     return adopted;
   }
 
-  private keep(id: string, transport: NodeStreamableHTTPServerTransport): void {
-    this.live.set(id, { transport, lastSeen: Date.now(), open: 0 });
+  private keep(id: string, transport: NodeStreamableHTTPServerTransport, { awaitingHandshake = false } = {}): void {
+    this.live.set(id, { transport, lastSeen: Date.now(), open: 0, handshake: awaitingHandshake ? this.awaitHandshake(id) : undefined });
+  }
+
+  /**
+   * A client that sends nothing after `initialize` (not even `notifications/initialized`) never
+   * started the session: it would hold a slot for the whole idle timeout. It is closed after the
+   * handshake timeout instead, and forgotten as if deleted, so no instance adopts it later.
+   */
+  private awaitHandshake(id: string): NodeJS.Timeout {
+    return setTimeout(() => {
+      const s = this.live.get(id);
+      if (!s) return;
+      this.log({ msg: 'session handshake unfinished, closing', session: sessionTag(id) });
+      this.live.delete(id);
+      void s.transport.close();
+      void this.store.forget(id, 'deleted').catch(() => {});
+    }, this.config.handshakeTimeoutMs).unref();
   }
 
   private closeIdle(now = Date.now()): void {

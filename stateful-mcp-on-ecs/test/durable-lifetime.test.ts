@@ -2,9 +2,10 @@
  * Durable sessions on in-process instances sharing one dynalite, at the edges of a session's life:
  * a session whose only activity is an open GET stream stays alive in the registry (the stream's
  * ownership check moves the expiry forward as a request would), a request whose expiry refresh
- * finds the session gone still gets its answer (an error) before the session is dropped, and an instance at its session cap
- * declines to take a session over with 503 instead of calling it gone. Through all of it, no log
- * line holds a whole session id.
+ * finds the session gone still gets its answer (an error) before the session is dropped, an instance at its session cap
+ * declines to take a session over with 503 instead of calling it gone, and a session whose handshake
+ * never finished is deleted, not left for another instance. Through all of it, no log line holds a
+ * whole session id.
  */
 import { sessionTag, type Logger, type LogLine } from '@mcp-on-aws/shared';
 
@@ -76,6 +77,26 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
       await until(() => !a.stateful.sessions.has(session['mcp-session-id']));
     } finally {
       await a.shutdown();
+    }
+  }, 20_000);
+
+  it('forgets a session whose handshake never finished: out of the registry, so no instance adopts it', async () => {
+    const quick = { MCP_HANDSHAKE_TIMEOUT_MS: '300' };
+    const [a, b] = await Promise.all([start('a', quick), start('b', quick)]);
+    const probe = new SessionRegistry(table, 'probe', 2_000, 100);
+    try {
+      const init = await raw(a.mcp, { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
+      const id = String(init.headers['mcp-session-id']);
+      expect(await probe.load(id)).toMatchObject({ owner: 'a' });
+      await until(() => !a.stateful.sessions.has(id), 3_000);
+      // The delete is written just after the session leaves this instance: a bounded wait for it.
+      let stored = await probe.load(id);
+      for (let tries = 0; stored && tries < 50; tries++) stored = await new Promise((resolve) => setTimeout(resolve, 20)).then(() => probe.load(id));
+      expect(stored).toBeUndefined();
+      const late = await raw(b.mcp, { headers: { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' }, body: rpc(1, 'tools/list') });
+      expect(late.status).toBe(404);
+    } finally {
+      await Promise.all([a.shutdown(), b.shutdown()]);
     }
   }, 20_000);
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequestStateCodec, type EventStore } from '@modelcontextprotocol/server';
 import { confirmStateFor, COUNTER_URI, STATE_MISMATCH, type ConfirmState } from '@mcp-on-aws/shared';
 
-import { raw } from '../../shared/test/support/raw-http';
+import { listenRequest, openStream, raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
 import { MemorySessionStore } from '../src/memory-session-store';
 import { connectSession, startStateful, text, until } from './support/stateful';
@@ -14,10 +14,13 @@ const headers = { 'content-type': 'application/json', accept: 'application/json,
 const initializeWith = (capabilities: object) => JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 'raw', version: '1' } } });
 const initialize = initializeWith({});
 
+/** The headers of every request in a session after initialize. */
+const inSession = (id: unknown) => ({ ...headers, 'mcp-session-id': String(id), 'mcp-protocol-version': '2025-11-25' });
+
 /** Opens a raw session: initialize + initialized, as a 2025-era client does. */
 async function rawSession(mcp: string, capabilities = {}): Promise<Record<string, string>> {
   const init = await raw(mcp, { headers, body: initializeWith(capabilities) });
-  const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+  const session = inSession(init.headers['mcp-session-id']);
   await raw(mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
   return session;
 }
@@ -268,6 +271,101 @@ describe('session lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
     expect(server.stateful.sessions.size).toBe(0);
     streams.forEach((s) => s.abort());
+  });
+});
+
+describe('unfinished handshakes and per-client limits', () => {
+  const from = (client: string, more: Record<string, string> = {}) => ({ ...headers, ...more, 'x-forwarded-for': client });
+  const listTools = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+
+  it('closes a session whose client never came back after initialize within MCP_HANDSHAKE_TIMEOUT_MS, and frees its slot', async () => {
+    const server = await startStateful({ MCP_MAX_SESSIONS: '1', MCP_HANDSHAKE_TIMEOUT_MS: '500' });
+    try {
+      const init = await raw(server.mcp, { headers, body: initialize }); // and then nothing, not even notifications/initialized
+      expect(init.status).toBe(200);
+      const id = String(init.headers['mcp-session-id']);
+      expect((await raw(server.mcp, { headers, body: initialize })).status).toBe(503);
+      await until(() => !server.stateful.sessions.has(id), 3_000);
+      const gone = await raw(server.mcp, { headers: inSession(id), body: listTools });
+      expect(gone.status).toBe(404);
+      expect((await raw(server.mcp, { headers, body: initialize })).status).toBe(200);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('keeps a session past the handshake timeout once its client came back, with notifications/initialized or any request', async () => {
+    const server = await startStateful({ MCP_HANDSHAKE_TIMEOUT_MS: '300' });
+    try {
+      const greeted = await rawSession(server.mcp);
+      const init = await raw(server.mcp, { headers, body: initialize });
+      const direct = inSession(init.headers['mcp-session-id']);
+      expect((await raw(server.mcp, { headers: direct, body: listTools })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      for (const session of [greeted, direct]) expect((await raw(server.mcp, { headers: session, body: listTools })).status).toBe(200);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('answers a client past MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE with 429, Retry-After and a JSON-RPC error, and serves the others', async () => {
+    const server = await startStateful({ MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE: '2' });
+    try {
+      const start = (client: string) => raw(server.mcp, { headers: from(client), body: initialize });
+      expect([(await start('203.0.113.5')).status, (await start('203.0.113.5')).status]).toEqual([200, 200]);
+      const refused = await start('203.0.113.5');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(58);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(refused.error).toEqual({ code: -32000, message: 'Too many new sessions from this client (2 a minute); retry later' });
+      // The hops left of the ALB's are the client's own word: it cannot pass for someone else.
+      expect((await start('198.51.100.7, 203.0.113.5')).status).toBe(429);
+      expect((await start('203.0.113.6')).status).toBe(200);
+      // An IPv6 client is counted by its /64.
+      expect([(await start('2001:db8:1:2::a')).status, (await start('2001:db8:1:2:ffff::b')).status, (await start('2001:db8:1:2::c')).status]).toEqual([200, 200, 429]);
+      expect((await start('2001:db8:1:3::a')).status).toBe(200);
+      expect(server.stateful.sessions.size).toBe(6);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('answers a GET stream past MCP_MAX_STREAMS_PER_CLIENT with 429 and Retry-After; calls and other clients still pass', async () => {
+    const server = await startStateful({ MCP_MAX_STREAMS_PER_CLIENT: '1' });
+    try {
+      const [a, b] = [await rawSession(server.mcp), await rawSession(server.mcp)];
+      const stream = (session: Record<string, string>, client: string) => openStream(server.mcp, { headers: { ...session, accept: 'text/event-stream', 'x-forwarded-for': client } });
+      const held = await stream(a, '203.0.113.5');
+      expect(held.status).toBe(200);
+      const refused = await stream(b, '203.0.113.5');
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.error).toEqual({ code: -32000, message: 'Too many open streams from this client (1); close one or retry later' });
+      // A POST's SSE answer ends with its answer, so it is not counted.
+      const call = await raw(server.mcp, { headers: { ...b, 'x-forwarded-for': '203.0.113.5' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { steps: 2, delayMs: 10 } } }) });
+      expect(call.status).toBe(200);
+      const other = await stream(b, '203.0.113.6');
+      expect(other.status).toBe(200);
+      [held, other].forEach((s) => s.close());
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('answers a 2026-era listen stream past MCP_MAX_LISTEN_STREAMS with 503 and Retry-After, not 200 with -32603', async () => {
+    const server = await startStateful({ MCP_MAX_LISTEN_STREAMS: '1' });
+    try {
+      const listen = (client: string) => openStream(server.mcp, { method: 'POST', headers: { ...listenRequest.headers, 'x-forwarded-for': client }, body: listenRequest.body });
+      const held = await listen('203.0.113.5');
+      expect(held.status).toBe(200);
+      const refused = await listen('203.0.113.6');
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.error).toEqual({ code: -32000, message: 'Too many subscriptions/listen streams on this instance (1); retry later' });
+      held.close();
+    } finally {
+      await server.shutdown();
+    }
   });
 });
 
