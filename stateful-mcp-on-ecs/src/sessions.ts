@@ -25,9 +25,9 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 /**
  * The live 2025-era sessions of this instance: one transport and one server each, as in the SDK's
- * sessionful examples. It caps their number, closes the idle ones, and closes them all on
- * shutdown. The ids are crypto-random UUIDs, so knowing one id tells nothing about another.
- * What a session keeps besides its transport lives in a `SessionStore`.
+ * sessionful examples. It caps their number, closes the idle ones and those whose handshake never
+ * finished, and closes them all on shutdown. The ids are crypto-random UUIDs, so knowing one id
+ * tells nothing about another. What a session keeps besides its transport lives in a `SessionStore`.
  */
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
