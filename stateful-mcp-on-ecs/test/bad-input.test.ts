@@ -61,6 +61,12 @@ describe('the stateful endpoint answers a client mistake with a 4xx and a JSON-R
     expect((await raw(a.mcp, { headers: session, body: call(3, 'tools/list') })).status).toBe(200);
   });
 
+  it('answers logging/setLevel with an unknown level -32602 (Invalid params) in a session, not -32603 with a zod dump', async () => {
+    const response = await raw(a.mcp, { headers: session, body: call(1, 'logging/setLevel', { level: 'bogus' }) });
+    expect(response.status).toBe(200);
+    expect(response.error).toEqual({ code: -32602, message: expect.stringContaining('debug, info, notice') });
+  });
+
   it('answers 404 to a session id that belongs to another instance, as a mis-routed request gets', async () => {
     const here = await raw(a.mcp, { headers: session, body: call(1, 'tools/list') });
     expect(here.status).toBe(200);

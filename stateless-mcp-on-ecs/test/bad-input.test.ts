@@ -70,6 +70,12 @@ describe('the server process behind its load balancer', () => {
     expect(response.error?.code).toBe(code);
   });
 
+  it('answers logging/setLevel with an unknown level -32602 (Invalid params), not -32603 with a zod dump', async () => {
+    const response = await raw(mcp, { headers: { ...json, host: albDns }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'bogus' } }) });
+    expect(response.status).toBe(200);
+    expect(response.error).toEqual({ code: -32602, message: expect.stringContaining('debug, info, notice') });
+  });
+
   it('answers TRACE with 405 and Allow: POST', async () => {
     const response = await raw(mcp, { method: 'TRACE', headers: { host: albDns } });
     expect(response.status).toBe(405);

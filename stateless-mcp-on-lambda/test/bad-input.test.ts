@@ -35,6 +35,13 @@ describe('the Lambda handler answers the bad-input corpus with a 4xx and a JSON-
     expect(line).toMatchObject({ method: expect.stringMatching(/^m{64}…$/), userAgent: expect.stringMatching(/^u{64}…$/), session: expect.stringMatching(/^[0-9a-f]{12}$/), client: '198.51.100.7' });
   });
 
+  it('answers logging/setLevel with an unknown level -32602 (Invalid params), not -32603 with a zod dump', async () => {
+    const result = await handler(restEvent({ headers: json, body: rpc('logging/setLevel', { level: 'bogus' }) }));
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('"code":-32602');
+    expect(result.body).not.toContain('invalid_value');
+  });
+
   it('keeps JSON-RPC batches for a client at 2025-03-26, which still has them', async () => {
     const result = await handler(restEvent({ headers: { ...json, 'MCP-Protocol-Version': '2025-03-26' }, body: `[${rpc('tools/list', {}, 1)},${rpc('tools/list', {}, 2)}]` }));
     expect(result.statusCode).toBe(200);

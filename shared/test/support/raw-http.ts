@@ -4,7 +4,7 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  /** The JSON-RPC error, whether the body is JSON or a one-event SSE stream. */
+  /** The JSON-RPC error, whether the body is JSON or an SSE stream (its first event with data: a priming event has none). */
   error?: { code: number; message: string };
 }
 
@@ -26,7 +26,7 @@ export function raw(url: string, init: { method?: string; headers?: Record<strin
 }
 
 function errorOf(text: string): RawResponse['error'] {
-  const json = text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)?.[1];
+  const json = text.startsWith('{') ? text : /^data: (.+)$/m.exec(text)?.[1];
   try {
     return json ? JSON.parse(json).error : undefined;
   } catch {
