@@ -16,6 +16,9 @@ export interface SessionConfig {
   newSessionsPerClientPerMinute: number;
 }
 
+/** How often the live sessions look for idle ones: an idle session closes between one idle timeout and this much later. */
+export const idleSweepMs = ({ idleTimeoutMs }: Pick<SessionConfig, 'idleTimeoutMs'>): number => Math.min(idleTimeoutMs / 2, 30_000);
+
 export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env): SessionConfig {
   return {
     idleTimeoutMs: integerSetting('MCP_SESSION_IDLE_MS', env.MCP_SESSION_IDLE_MS, { fallback: 30 * 60_000, min: 1_000, max: 24 * 3_600_000 }),

@@ -5,7 +5,7 @@ import type { McpServerFactory } from '@modelcontextprotocol/server';
 import { JsonRpcCode, sendJsonRpcError, sessionTag, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
-import type { SessionConfig } from './session-config';
+import { idleSweepMs, type SessionConfig } from './session-config';
 import type { SessionStore } from './session-store';
 
 interface LiveSession {
@@ -41,7 +41,7 @@ export class Sessions {
     private readonly factory: McpServerFactory,
     private readonly log: Logger,
   ) {
-    this.sweeper = setInterval(() => this.closeIdle(), Math.min(config.idleTimeoutMs / 2, 30_000)).unref();
+    this.sweeper = setInterval(() => this.closeIdle(), idleSweepMs(config)).unref();
   }
 
   get size(): number {

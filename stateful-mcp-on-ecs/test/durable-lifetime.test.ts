@@ -1,8 +1,9 @@
 /**
  * Durable sessions on in-process instances sharing one dynalite, at the edges of a session's life:
- * a session whose only activity is an open GET stream stays alive in the registry (the stream's
- * ownership check moves the expiry forward as a request would), a request whose expiry refresh
- * finds the session gone still gets its answer (an error) before the session is dropped, an instance at its session cap
+ * the table keeps a session as long as the task holding it would serve it (a whole idle timeout
+ * after its last request, though that request wrote nothing or outlasted the idle timeout; an open
+ * GET stream keeps it alive as a request would), a request whose expiry refresh finds the session
+ * gone still gets its answer (an error) before the session is dropped, an instance at its session cap
  * declines to take a session over with 503 instead of calling it gone, and a session whose handshake
  * never finished is deleted, not left for another instance. Through all of it, no log line holds a
  * whole session id.
@@ -11,7 +12,7 @@ import { sessionTag, type Logger, type LogLine } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite';
-import { DurableSessionStore } from '../src/durable/durable-session-store';
+import { DurableSessionStore, durableLifetime } from '../src/durable/durable-session-store';
 import { OWNER_GRACE_MS, SessionRegistry } from '../src/durable/registry';
 import { createLocalTable, sessionTable, type SessionTable } from '../src/durable/table';
 import { loadSessionConfig } from '../src/session-config';
@@ -19,6 +20,9 @@ import { quiet, startStateful, until } from './support/stateful';
 
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether a request got its result, not an error (the SDK puts `result` before `id`). */
+const resulted = ({ text, error }: { text: string; error?: unknown }) => error === undefined && text.includes('"result":');
 
 describe('durable sessions at the edges of their life (in process, dynalite)', () => {
   let dynamo: LocalDynamo;
@@ -43,9 +47,45 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
     await dynamo?.stop();
   });
 
-  it('keeps a session whose only activity is an open GET stream, and lets it lapse once the stream is gone', async () => {
+  it('keeps a session for the whole idle timeout after a request that wrote nothing (used 0.8 s in, 10 s idle, asked again at 10.5 s)', async () => {
+    const more = { MCP_SESSION_IDLE_MS: '10000' };
+    const a = await start('a', more);
+    try {
+      // Started past the middle of a second, the expiry rounded up to the second DynamoDB TTL counts in falls within 0.5 s of the idle timeout.
+      while (Date.now() % 1000 < 500 || Date.now() % 1000 > 600) await sleep(10);
+      const started = Date.now();
+      const session = await open(a.mcp);
+      // Within a tenth of the idle timeout of the session's last write: this request writes nothing.
+      await sleep(started + 800 - Date.now());
+      expect(resulted(await raw(a.mcp, { headers: session, body: rpc(1, 'tools/call', { name: 'ping', arguments: {} }) }))).toBe(true);
+      const lastRequest = Date.now();
+      // 0.3 s before the task would close it, and past the expiry of its last write.
+      await sleep(lastRequest + 9_700 - Date.now());
+      expect(resulted(await raw(a.mcp, { headers: session, body: rpc(2, 'tools/call', { name: 'ping', arguments: {} }) }))).toBe(true);
+      expect(a.stateful.sessions.has(session['mcp-session-id'])).toBe(true);
+    } finally {
+      await a.shutdown();
+    }
+  }, 20_000);
+
+  it('keeps a session for the whole idle timeout after a request that outlasted it', async () => {
+    const a = await start('a');
+    try {
+      const session = await open(a.mcp);
+      // Two idle timeouts of countdown, which writes nothing.
+      const countdown = await raw(a.mcp, { headers: session, body: rpc(1, 'tools/call', { name: 'countdown', arguments: { steps: 4, delayMs: 1_000 } }) });
+      expect(resulted(countdown)).toBe(true);
+      await sleep(1_500);
+      expect(resulted(await raw(a.mcp, { headers: session, body: rpc(2, 'tools/call', { name: 'ping', arguments: {} }) }))).toBe(true);
+    } finally {
+      await a.shutdown();
+    }
+  }, 20_000);
+
+  it('keeps a session whose only activity is an open GET stream, and lets it lapse once the stream is gone and the task let it go', async () => {
     const a = await start('a');
     const probe = new SessionRegistry(table, 'probe', 2_000, 100);
+    const { storedMs } = durableLifetime({ idleTimeoutMs: 2_000 });
     try {
       const session = await open(a.mcp);
       const id = session['mcp-session-id'];
@@ -53,11 +93,16 @@ describe('durable sessions at the edges of their life (in process, dynalite)', (
       const get = await fetch(a.mcp, { headers: { ...session, accept: 'text/event-stream' }, signal: stream.signal });
       void get.body?.pipeTo(new WritableStream()).catch(() => {});
       // Two idle timeouts with no request, only the open stream: still there for any instance to take over.
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      await sleep(4_000);
       expect(await probe.load(id)).toMatchObject({ owner: 'a' });
       stream.abort();
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // The task holds it for an idle timeout after the stream ended (and closes it at its next sweep): so does the table.
+      await sleep(2_000);
+      expect(await probe.load(id)).toMatchObject({ owner: 'a' });
+      // Gone once no write moved it for the stored lifetime, rounded up to the second.
+      await sleep(storedMs + 1_000 + 300 - 2_000);
       expect(await probe.load(id)).toBeUndefined();
+      expect(a.stateful.sessions.has(id)).toBe(false);
     } finally {
       await a.shutdown();
     }

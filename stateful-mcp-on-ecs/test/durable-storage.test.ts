@@ -27,7 +27,7 @@ describe('durable session storage (dynalite)', () => {
   const calls: string[] = [];
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
-  const instance = (owner: string, maxEvents = 100) => new OwnedSessions(new SessionRegistry(table, owner, 60_000, maxEvents, now));
+  const instance = (owner: string, maxEvents = 100) => new OwnedSessions(new SessionRegistry(table, owner, 60_000, maxEvents, now), 6_000);
   const eventsOf = (sessions: OwnedSessions, id: string, maxEvents = 100) => new DurableEventStore(id, sessions, new Replays(), maxEvents);
   const item = async (id: string) => (await table.doc.send(new GetCommand({ TableName: 'sessions', Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item;
   beforeAll(async () => {

@@ -10,7 +10,7 @@ import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
 import { jsonLogger, JsonRpcCode, sessionTag, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
-import type { SessionConfig } from '../session-config';
+import { idleSweepMs, type SessionConfig } from '../session-config';
 import type { Declined, SessionStore } from '../session-store';
 import { DurableEventStore, Replays } from './event-store';
 import { OwnedSessions, type Setting } from './owned-sessions';
@@ -21,6 +21,18 @@ import { createLocalTable, sessionTable, type SessionTable } from './table';
 
 type Transport = NodeStreamableHTTPServerTransport;
 
+/**
+ * How a session's stored expiry keeps up with the task that holds it. The task counts the idle
+ * timeout from the end of the session's last request and closes it at its next idle sweep; the
+ * stored expiry moves only on a write, at most once every `refreshMs`. So the table keeps a
+ * session for `storedMs` after its last write, the idle timeout plus both lags, and never expires
+ * one a task still holds: a request the task accepts finds its session in the table.
+ */
+export function durableLifetime(config: Pick<SessionConfig, 'idleTimeoutMs'>): { refreshMs: number; storedMs: number } {
+  const refreshMs = config.idleTimeoutMs / 10;
+  return { refreshMs, storedMs: config.idleTimeoutMs + refreshMs + idleSweepMs(config) };
+}
+
 export class DurableSessionStore implements SessionStore {
   private readonly owned: OwnedSessions;
   readonly counter: OwnedSessions;
@@ -29,6 +41,7 @@ export class DurableSessionStore implements SessionStore {
   /** One adoption per session at a time on this instance; concurrent requests share it. */
   private readonly adopting = new Map<string, Promise<Transport | Declined | undefined>>();
   private readonly replays = new Replays();
+  private readonly refreshMs: number;
 
   constructor(
     table: SessionTable,
@@ -36,8 +49,9 @@ export class DurableSessionStore implements SessionStore {
     instance: Pick<Instance, 'id'>,
     private readonly log: Logger = jsonLogger,
   ) {
-    // A session expires after the idle timeout, like an in-memory one; its events never outlive it by much.
-    this.owned = this.counter = new OwnedSessions(new SessionRegistry(table, instance.id, config.idleTimeoutMs, config.maxEventsPerSession));
+    const { refreshMs, storedMs } = durableLifetime(config);
+    this.refreshMs = refreshMs;
+    this.owned = this.counter = new OwnedSessions(new SessionRegistry(table, instance.id, storedMs, config.maxEventsPerSession), refreshMs);
   }
 
   eventStore(sessionId: string): EventStore {
@@ -69,6 +83,7 @@ export class DurableSessionStore implements SessionStore {
     const setting = settingOf(req.body);
     if (setting) this.owned.apply(sessionId, setting);
     else this.refreshExpiry(sessionId, res);
+    this.keepAliveWhileOpen(sessionId, res);
     if (req.method === 'GET') this.watchOwnership(sessionId, res);
   }
 
@@ -153,29 +168,35 @@ export class DurableSessionStore implements SessionStore {
   }
 
   /**
+   * The task holds a session for as long as a request or stream of it is open, and its idle timer
+   * starts when the last one ends (`durableLifetime`). So an open one refreshes the stored expiry
+   * (at most once every `refreshMs`), and its end refreshes it once more.
+   */
+  private keepAliveWhileOpen(sessionId: string, res: Response): void {
+    const timer = setInterval(() => this.refreshExpiry(sessionId, res), this.refreshMs).unref();
+    res.once('close', () => {
+      clearInterval(timer);
+      this.refreshExpiry(sessionId);
+    });
+  }
+
+  /**
    * A GET stream only delivers what this instance emits, so one left open here after another
    * instance took the session over would go silent. Each keep-alive interval it checks the epoch
    * (one eventually consistent read) and, once it moved, ends the stream: the client reconnects
    * with `Last-Event-ID` to wherever its cookie now points, and the table replays what it missed.
-   * While it holds the session, an open stream keeps it alive in the registry as a request would.
    */
   private watchOwnership(sessionId: string, res: Response): void {
-    let open = true;
     const timer = setInterval(() => {
       this.owned.stillOwned(sessionId).then(
         (owned) => {
           const transport = this.transports.get(sessionId);
-          if (!owned) return transport && this.lose(sessionId, transport, new Error('another instance took the session over'));
-          // A check that returns after the stream ended keeps nothing alive: the session lapses one idle timeout after it.
-          if (open) this.refreshExpiry(sessionId);
+          if (!owned && transport) this.lose(sessionId, transport, new Error('another instance took the session over'));
         },
         (error: Error) => this.log({ msg: 'cannot check session ownership', level: 'warn', session: sessionTag(sessionId), error: error.message }),
       );
     }, this.config.keepAliveMs).unref();
-    res.once('close', () => {
-      open = false;
-      clearInterval(timer);
-    });
+    res.once('close', () => clearInterval(timer));
   }
 }
 

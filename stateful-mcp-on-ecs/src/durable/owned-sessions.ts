@@ -78,7 +78,11 @@ class OwnedSession {
 export class OwnedSessions implements SessionCounter {
   private readonly owned = new Map<string, OwnedSession>();
 
-  constructor(private readonly registry: SessionRegistry) {}
+  constructor(
+    private readonly registry: SessionRegistry,
+    /** `touch` moves the stored expiry at most this often. */
+    private readonly refreshMs: number,
+  ) {}
 
   /** Registers a new session, owned here. */
   async create(id: string, initialize: JSONRPCMessage): Promise<void> {
@@ -131,13 +135,10 @@ export class OwnedSessions implements SessionCounter {
     });
   }
 
-  /**
-   * Moves the expiry forward, unless a write did so within the last tenth of the idle timeout: a
-   * chatty session, or an open GET stream checked every keep-alive, costs no write per request.
-   */
+  /** Moves the expiry forward, unless a write did so within `refreshMs`: a chatty session costs no write per request. */
   touch(id: string): Promise<void> {
     const owned = this.owned.get(id);
-    if (!owned || this.registry.now() - owned.writtenAt < this.registry.ttlMs / 10) return Promise.resolve();
+    if (!owned || this.registry.now() - owned.writtenAt < this.refreshMs) return Promise.resolve();
     owned.change(() => undefined);
     return owned.flush();
   }

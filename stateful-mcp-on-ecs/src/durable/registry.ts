@@ -59,7 +59,7 @@ export class SessionRegistry {
     private readonly table: SessionTable,
     /** This instance: the owner it writes. */
     readonly owner: string,
-    /** A session nobody touched for this long is expired (and TTL removes it later). */
+    /** A session no write reached for this long is expired (and TTL removes it later). */
     readonly ttlMs: number,
     /** GET-stream events kept per session, for `Last-Event-ID` replay. */
     readonly maxEvents: number,
