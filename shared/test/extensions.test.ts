@@ -5,7 +5,7 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 
-import { COUNTER_URI, createServerFactory, detectInstance, loadConfig, MemoryCounter, type ServerExtension, type ToolContext } from '../src';
+import { COUNTER_URI, createServerFactory, detectInstance, loadConfig, MemoryCounter, SUBSCRIPTION_LIMITS, type ServerExtension, type ToolContext } from '../src';
 
 const base = { instance: detectInstance({}), config: loadConfig({}) };
 
@@ -62,6 +62,22 @@ describe('server extensions', () => {
       await expect(withCounter.subscribeResource({ uri: 'extra://other' })).rejects.toThrow(/extra:\/\/other cannot be subscribed to/);
     } finally {
       await withCounter.close();
+    }
+  });
+
+  it('bound what a session follows, though a rule accepts any URI of a pattern: count and length', async () => {
+    const anyTest: ServerExtension = { register: () => {}, subscribable: (uri) => uri.startsWith('test://') };
+    const client = await connectTo(createServerFactory({ ...base, extensions: [anyTest] }));
+    try {
+      const long = `test://${'x'.repeat(90_000)}`;
+      await expect(client.subscribeResource({ uri: long })).rejects.toMatchObject({ code: -32602, message: `A resource URI to subscribe to is at most ${SUBSCRIPTION_LIMITS.uriChars} characters` });
+      for (let n = 0; n < SUBSCRIPTION_LIMITS.perSession; n++) await client.subscribeResource({ uri: `test://r${n}` });
+      await client.subscribeResource({ uri: 'test://r0' }); // again: still one
+      await expect(client.subscribeResource({ uri: 'test://one-more' })).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/at most 8 resources; unsubscribe from one first/) });
+      await client.unsubscribeResource({ uri: 'test://r0' });
+      await expect(client.subscribeResource({ uri: 'test://one-more' })).resolves.toEqual({});
+    } finally {
+      await client.close();
     }
   });
 });
