@@ -18,7 +18,10 @@ export interface SessionStore {
   readonly counter: SessionCounter;
   /** The event store for a new transport of the session: what its streams resume from after `Last-Event-ID`. */
   eventStore(sessionId: string): EventStore;
-  /** A new session on `transport`, stored before the transport handles its `initialize` (so a failure can be answered 503) and before the client learns its id. */
+  /**
+   * A new session on `transport`, stored before the transport handles its `initialize` (so a failure can be answered 503) and before the client learns its id.
+   * `initialize` is the bounded part of the client's that rebuilding the session needs (`session-initialize.ts`).
+   */
   create(sessionId: string, initialize: JSONRPCMessage, transport: NodeStreamableHTTPServerTransport): Promise<void>;
   /**
    * A session this instance does not hold: rebuild it on a transport from `open` (a fresh one,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { ProtocolErrorCode, type McpServerFactory } from '@modelcontextprotocol/server';
 import { JsonRpcCode, sendJsonRpcError, sessionTag, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import { idleSweepMs, type SessionConfig } from './session-config';
+import { checkInitialize } from './session-initialize';
 import type { SessionStore } from './session-store';
 
 interface LiveSession {
@@ -64,17 +65,17 @@ export class Sessions {
     return SESSION_ID.test(sessionId);
   }
 
-  /** Opens a session for an `initialize` request and answers it. */
+  /** Opens a session for an `initialize` request and answers it; one past the bounds of `session-initialize.ts` gets 400. */
   async start(req: Request, res: Response): Promise<void> {
+    const initialize = checkInitialize(req.body);
+    if (!initialize.ok) return sendJsonRpcError(res, 400, ProtocolErrorCode.InvalidParams, initialize.message);
     const id = randomUUID();
-    // The callback outlives the request: capturing `req` itself would keep it (and its response) for the session's life.
-    const initialize = req.body;
     this.starting++;
     try {
       const transport = await this.open(id, () => this.keep(id, transport, { awaitingHandshake: true }));
       // Stored before the transport runs: a store failure thrown inside it would come out as `400 Parse error`.
       try {
-        await this.store.create(id, initialize, transport);
+        await this.store.create(id, initialize.kept, transport);
       } catch (error) {
         void transport.close();
         return this.unavailable(res, 'cannot store a new session', error, id);

@@ -81,7 +81,8 @@ export class DurableSessionStore implements SessionStore {
 
   touch(sessionId: string, req: Request, res: Response): void {
     const setting = settingOf(req.body);
-    if (setting) this.owned.apply(sessionId, setting);
+    // A setting is written with its answer, which moves the expiry too.
+    if (setting) this.owned.requested(sessionId, req.body.id, setting);
     else this.refreshExpiry(sessionId, res);
     this.keepAliveWhileOpen(sessionId, res);
     if (req.method === 'GET') this.watchOwnership(sessionId, res);
@@ -137,6 +138,7 @@ export class DurableSessionStore implements SessionStore {
         if (!getStreamOpen(transport)) return void (await this.owned.append(sessionId, message));
       }
       if (!('id' in message) || !('result' in message || 'error' in message)) return send(message, options);
+      if (message.id !== undefined) this.owned.answered(sessionId, message.id, 'result' in message);
       try {
         await this.owned.flush(sessionId);
       } catch (error) {
@@ -214,9 +216,10 @@ export async function durableSessionStoreFromEnv(env: NodeJS.ProcessEnv, config:
   return new DurableSessionStore(table, config, instance);
 }
 
-/** The requests whose effect the transport keeps only in memory: persisted so rehydration re-applies them. */
+/** The requests whose effect the transport keeps only in memory: persisted, once accepted, so rehydration re-applies them. */
 function settingOf(body: unknown): Setting | undefined {
-  const { method, params } = (body ?? {}) as { method?: unknown; params?: { level?: unknown; uri?: unknown } };
+  const { method, params, id } = (body ?? {}) as { method?: unknown; params?: { level?: unknown; uri?: unknown }; id?: unknown };
+  if (typeof id !== 'string' && typeof id !== 'number') return undefined;
   if (method === 'logging/setLevel' && typeof params?.level === 'string') return { logLevel: params.level };
   if (method === 'resources/subscribe' && typeof params?.uri === 'string') return { subscribe: params.uri };
   if (method === 'resources/unsubscribe' && typeof params?.uri === 'string') return { unsubscribe: params.uri };

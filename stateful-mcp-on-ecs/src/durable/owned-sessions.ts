@@ -10,7 +10,7 @@
  * refused it) marks the session lost here: memory may be ahead of the table, so it is dropped and
  * the next request rebuilds it from the table.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import type { SessionCounter } from '@mcp-on-aws/shared';
 
 import type { SessionRegistry, SessionState, StoredEvent, StoredSession } from './registry';
@@ -24,6 +24,8 @@ class OwnedSession {
   private pending: StoredEvent[] = [];
   private writing?: Promise<void>;
   private lost?: Error;
+  /** Settings requested and not yet answered, by request id: one takes effect when the server accepts it. */
+  readonly unanswered = new Map<RequestId, Setting>();
   /** When the table last took a write for it, which moved its expiry forward. */
   writtenAt: number;
 
@@ -124,6 +126,24 @@ export class OwnedSessions implements SessionCounter {
 
   async read(id: string): Promise<number> {
     return this.get(id).state.counter;
+  }
+
+  /**
+   * A request that changes a setting the transport keeps in memory (`logging/setLevel`,
+   * `resources/subscribe`). Nothing changes until the server answers it (`answered`), so a level or
+   * URI the server refused is never stored, nor re-applied by rehydration.
+   */
+  requested(id: string, requestId: RequestId, setting: Setting): void {
+    this.owned.get(id)?.unanswered.set(requestId, setting);
+  }
+
+  /** The server answered `requestId`: a setting it accepted is applied, and written with that answer. */
+  answered(id: string, requestId: RequestId, accepted: boolean): void {
+    const owned = this.owned.get(id);
+    const setting = owned?.unanswered.get(requestId);
+    if (!owned || !setting) return;
+    owned.unanswered.delete(requestId);
+    if (accepted) this.apply(id, setting);
   }
 
   /** A setting the transport keeps in memory, stored so rehydration can re-apply it; written with the response. */
