@@ -6,7 +6,6 @@ export { confirmStateFor, NO_INPUT_CHANNEL, STATE_MISMATCH, type ConfirmState } 
 export { COUNTER_URI, MemoryCounter, type SessionCounter } from './tools/counter';
 export { INSTANCE_URI } from './tools/instance-resource';
 export { SUBSCRIPTION_LIMITS } from './tools/subscriptions';
-export { isLoggingLevel, LOGGING_LEVELS } from './log-level';
 export { createMcpApp, type McpAppOptions } from './http/app';
 export { hostAndOriginGuard, hostAndOriginProblem } from './http/guards';
 export { JsonRpcCode, jsonRpcErrorBody, sendJsonRpcError } from './http/json-rpc-error';

@@ -7,9 +7,9 @@
  */
 import { McpServer, ProtocolErrorCode, type JSONRPCMessage, type LoggingLevel, type Transport } from '@modelcontextprotocol/server';
 
-export const LOGGING_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const satisfies readonly LoggingLevel[];
+const LOGGING_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const satisfies readonly LoggingLevel[];
 
-export const isLoggingLevel = (level: unknown): level is LoggingLevel => (LOGGING_LEVELS as readonly unknown[]).includes(level);
+const isLoggingLevel = (level: unknown): level is LoggingLevel => (LOGGING_LEVELS as readonly unknown[]).includes(level);
 
 /** The 2025-era server: the only era with `logging/setLevel` (2026-07-28 dropped it, and answers `-32601`). */
 export class LevelCheckingMcpServer extends McpServer {

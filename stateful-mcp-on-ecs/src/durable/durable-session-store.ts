@@ -81,7 +81,7 @@ export class DurableSessionStore implements SessionStore {
 
   touch(sessionId: string, req: Request, res: Response): void {
     const setting = settingOf(req.body);
-    // A setting is written with its answer, which moves the expiry too.
+    // An accepted setting is written with its answer, which moves the expiry; the end of the request refreshes it otherwise.
     if (setting) this.owned.requested(sessionId, req.body.id, setting);
     else this.refreshExpiry(sessionId, res);
     this.keepAliveWhileOpen(sessionId, res);
