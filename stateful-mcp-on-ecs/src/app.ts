@@ -44,7 +44,7 @@ const RETRY_AFTER_SECONDS = '5';
  * pinned to this process, which is why the load balancer must be sticky. 2026-era traffic has
  * no session and is served per request, so any instance answers it.
  */
-export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig.maxEventsPerSession), extensions = [] }: StatefulServerOptions): StatefulServer {
+export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig), extensions = [] }: StatefulServerOptions): StatefulServer {
   const factory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions: [askModel, ...extensions] });
   const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
   const newSessions = new NewSessionLimit(sessionConfig.newSessionsPerClientPerMinute);

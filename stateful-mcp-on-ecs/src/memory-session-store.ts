@@ -1,21 +1,24 @@
 import type { EventStore } from '@modelcontextprotocol/server';
 import { MemoryCounter } from '@mcp-on-aws/shared';
 
-import { MemoryEventStore } from './memory-event-store';
+import { EventMemory, type EventLimits } from './memory-event-store';
 import type { SessionStore } from './session-store';
 
 /**
  * Plain sticky sessions: everything in this process, lost with it, which is what the balancer's
- * stickiness protects against. A session's events live on its transport's own event store and go
- * with it; only the counter is kept here, and forgotten when the session closes.
+ * stickiness protects against. A session's events live in its transport's event store, within
+ * the process's event memory (`EventMemory`), and go when the session closes; so does its counter.
  */
 export class MemorySessionStore implements SessionStore {
   readonly counter = new MemoryCounter();
+  readonly eventMemory: EventMemory;
 
-  constructor(private readonly maxEventsPerSession = 100) {}
+  constructor(limits: EventLimits) {
+    this.eventMemory = new EventMemory(limits);
+  }
 
-  eventStore(_sessionId: string): EventStore {
-    return new MemoryEventStore(this.maxEventsPerSession);
+  eventStore(sessionId: string): EventStore {
+    return this.eventMemory.storeFor(sessionId);
   }
 
   async create(): Promise<void> {}
@@ -28,6 +31,7 @@ export class MemorySessionStore implements SessionStore {
   touch(): void {}
 
   forget(sessionId: string): Promise<void> {
+    this.eventMemory.release(sessionId);
     return this.counter.forget(sessionId);
   }
 }

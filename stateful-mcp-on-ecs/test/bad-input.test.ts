@@ -1,6 +1,7 @@
 import { asHttp, badInputCorpus } from '../../shared/test-support/bad-input';
 import { raw } from '../../shared/test/support/raw-http';
 import { MemorySessionStore } from '../src/memory-session-store';
+import { loadSessionConfig } from '../src/session-config';
 import type { SessionStore } from '../src/session-store';
 import { startStateful } from './support/stateful';
 
@@ -109,7 +110,7 @@ describe('a session id that cannot be ours', () => {
   let server: Awaited<ReturnType<typeof startStateful>>;
   beforeAll(async () => {
     // With DynamoDB, a store read of such a key fails (500); the id must not get that far.
-    const store: SessionStore = new MemorySessionStore(10);
+    const store: SessionStore = new MemorySessionStore(loadSessionConfig({}));
     const adopt = store.adopt.bind(store);
     store.adopt = (sessionId, host) => (asked.push(sessionId), adopt(sessionId, host));
     server = await startStateful({}, 'solo', 2_000, store);

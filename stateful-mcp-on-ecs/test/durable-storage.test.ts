@@ -9,6 +9,8 @@ import { OwnedSessions } from '../src/durable/owned-sessions';
 import { OWNER_GRACE_MS, SessionMovedError, SessionRegistry } from '../src/durable/registry';
 import { GET_STREAM } from '../src/durable/sdk-internals';
 import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/durable/table';
+import { EventMemory } from '../src/memory-event-store';
+import { loadSessionConfig } from '../src/session-config';
 
 const update = (n: number) => ({ jsonrpc: '2.0' as const, method: 'notifications/resources/updated', params: { uri: `u${n}` } });
 const initialize = { jsonrpc: '2.0' as const, id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
@@ -28,7 +30,7 @@ describe('durable session storage (dynalite)', () => {
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
   const instance = (owner: string, maxEvents = 100) => new OwnedSessions(new SessionRegistry(table, owner, 60_000, maxEvents, now), 6_000);
-  const eventsOf = (sessions: OwnedSessions, id: string, maxEvents = 100) => new DurableEventStore(id, sessions, new Replays(), maxEvents);
+  const eventsOf = (sessions: OwnedSessions, id: string) => new DurableEventStore(id, sessions, new Replays(), new EventMemory(loadSessionConfig({})).storeFor(id));
   const item = async (id: string) => (await table.doc.send(new GetCommand({ TableName: 'sessions', Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item;
   beforeAll(async () => {
     dynamo = await startDynalite();
@@ -92,7 +94,7 @@ describe('durable session storage (dynalite)', () => {
 
   it('keeps only the last maxEvents events, in as many slots', async () => {
     const a = instance('a', 3);
-    const events = eventsOf(a, 'bounded', 3);
+    const events = eventsOf(a, 'bounded');
     await a.create('bounded', initialize);
     for (let n = 1; n <= 7; n++) await events.storeEvent(GET_STREAM, update(n));
     expect(await events.getStreamIdForEventId('4')).toBeUndefined();
@@ -202,6 +204,25 @@ describe('durable session storage (dynalite)', () => {
     await events.storeEvent('req-1', update(2));
     expect(await replay(events, post)).toEqual({ streamId: 'req-1', sent: [['m2', update(2)]] });
     expect(await item('split')).toMatchObject({ seq: 1 }); // the POST-stream events wrote nothing
+  });
+
+  it("bounds the POST-stream events it keeps in memory as the in-memory store does: the last answered streams, within the session's bytes", async () => {
+    const a = instance('a');
+    await a.create('posts', initialize);
+    const memory = new EventMemory({ ...loadSessionConfig({}), answeredStreamsPerSession: 1, maxEventBytesPerSession: 2_048 });
+    const events = new DurableEventStore('posts', a, new Replays(), memory.storeFor('posts'));
+    const answer = (id: number, text: string): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }] } });
+    const first = await events.storeEvent('req-1', {} as never);
+    await events.storeEvent('req-1', answer(1, 'one'));
+    const second = await events.storeEvent('req-2', {} as never);
+    await events.storeEvent('req-2', answer(2, 'two'));
+    expect(await events.getStreamIdForEventId(first)).toBeUndefined(); // its answered stream went for req-2's
+    expect(await replay(events, second)).toEqual({ streamId: 'req-2', sent: [['m4', answer(2, 'two')]] });
+    await events.storeEvent('req-3', answer(3, 'x'.repeat(3_000))); // over the session's bytes: sent, not kept
+    expect(memory.bytes).toBeLessThanOrEqual(2_048);
+    memory.release('posts');
+    expect(memory.bytes).toBe(0);
+    expect(await item('posts')).toMatchObject({ seq: 0 }); // none of it was written
   });
 
   it('never expires a session before the idle timeout, whatever the fraction of a second it was written at', async () => {

@@ -6,6 +6,7 @@ import { confirmStateFor, COUNTER_URI, STATE_MISMATCH, type ConfirmState } from 
 import { listenRequest, openStream, raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
 import { MemorySessionStore } from '../src/memory-session-store';
+import { loadSessionConfig } from '../src/session-config';
 import { connectSession, startStateful, text, until } from './support/stateful';
 
 type Server = Awaited<ReturnType<typeof startStateful>>;
@@ -240,7 +241,7 @@ describe('session lifecycle', () => {
         return events;
       }
     }
-    const store = new RecordingStore(5);
+    const store = new RecordingStore({ ...loadSessionConfig({}), maxEventsPerSession: 5 });
     const server = await startStateful({}, 'solo', 2_000, store);
     try {
       const { client, transport } = await connectSession(server.mcp);

@@ -10,6 +10,7 @@ import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
 import { jsonLogger, JsonRpcCode, sessionTag, type Instance, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
+import { EventMemory } from '../memory-event-store';
 import { idleSweepMs, type SessionConfig } from '../session-config';
 import type { Declined, SessionStore } from '../session-store';
 import { DurableEventStore, Replays } from './event-store';
@@ -42,6 +43,8 @@ export class DurableSessionStore implements SessionStore {
   private readonly adopting = new Map<string, Promise<Transport | Declined | undefined>>();
   private readonly replays = new Replays();
   private readonly refreshMs: number;
+  /** The POST-stream events of every session held here, bounded per session and for the process. */
+  readonly eventMemory: EventMemory;
 
   constructor(
     table: SessionTable,
@@ -52,15 +55,22 @@ export class DurableSessionStore implements SessionStore {
     const { refreshMs, storedMs } = durableLifetime(config);
     this.refreshMs = refreshMs;
     this.owned = this.counter = new OwnedSessions(new SessionRegistry(table, instance.id, storedMs, config.maxEventsPerSession), refreshMs);
+    this.eventMemory = new EventMemory(config);
   }
 
   eventStore(sessionId: string): EventStore {
-    return new DurableEventStore(sessionId, this.owned, this.replays, this.config.maxEventsPerSession);
+    return new DurableEventStore(sessionId, this.owned, this.replays, this.eventMemory.storeFor(sessionId));
   }
 
   /** Registered before the client learns the id, so any instance can take the session over. */
   async create(sessionId: string, initialize: JSONRPCMessage, transport: Transport): Promise<void> {
-    await this.owned.create(sessionId, initialize);
+    try {
+      await this.owned.create(sessionId, initialize);
+    } catch (error) {
+      // The session never lived here, so nothing will `forget` it.
+      this.eventMemory.release(sessionId);
+      throw error;
+    }
     this.hold(sessionId, transport);
   }
 
@@ -91,6 +101,7 @@ export class DurableSessionStore implements SessionStore {
   /** A local close (idle, shutdown, lost) leaves the session in the table for another instance; DELETE ends it everywhere. */
   async forget(sessionId: string, why: 'closed' | 'deleted'): Promise<void> {
     this.transports.delete(sessionId);
+    this.eventMemory.release(sessionId);
     if (why === 'deleted') await this.owned.delete(sessionId);
     else this.owned.release(sessionId);
   }
@@ -109,6 +120,7 @@ export class DurableSessionStore implements SessionStore {
       await replayHandshake(transport, stored);
     } catch (error) {
       this.transports.delete(sessionId);
+      this.eventMemory.release(sessionId);
       this.owned.release(sessionId);
       void transport?.close();
       throw error;

@@ -6,12 +6,13 @@
  * announces: one write, and the event is stored before it is sent.
  *
  * POST-stream events (priming events and responses) stay in this process's memory, ids prefixed
- * `m`: they belong to a request in flight here, which dies with the task anyway, and storing them
- * would cost a write on every `tools/call`.
+ * `m`, with the bounds of the in-memory store (`MemoryEventStore`: bytes per session and per
+ * process, and only the last few answered POST streams): they belong to a request in flight here,
+ * which dies with the task anyway, and storing them would cost a write on every `tools/call`.
  */
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server';
 
-import { isPriming, MemoryEventStore } from '../memory-event-store';
+import { isPriming, type MemoryEventStore } from '../memory-event-store';
 import type { OwnedSessions } from './owned-sessions';
 import { afterReplayAttached, GET_STREAM } from './sdk-internals';
 
@@ -40,16 +41,13 @@ export class Replays {
 }
 
 export class DurableEventStore implements EventStore {
-  private readonly posts: MemoryEventStore;
-
   constructor(
     private readonly sessionId: string,
     private readonly sessions: OwnedSessions,
     private readonly replays: Replays,
-    maxEvents: number,
-  ) {
-    this.posts = new MemoryEventStore(maxEvents);
-  }
+    /** The session's POST-stream events, in this process's `EventMemory`. */
+    private readonly posts: MemoryEventStore,
+  ) {}
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
     if (streamId === GET_STREAM) return String(await this.sessions.append(this.sessionId, message));
