@@ -31,7 +31,7 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env): Session
     maxSessions: integerSetting('MCP_MAX_SESSIONS', env.MCP_MAX_SESSIONS, { fallback: 5_000, min: 1, max: 1_000_000 }),
     maxEventsPerSession: integerSetting('MCP_EVENTS_PER_SESSION', env.MCP_EVENTS_PER_SESSION, { fallback: 100, min: 1, max: 100_000 }),
     maxEventBytesPerSession: integerSetting('MCP_EVENT_BYTES_PER_SESSION', env.MCP_EVENT_BYTES_PER_SESSION, { fallback: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
-    maxEventBytesPerProcess: integerSetting('MCP_EVENT_BYTES_PER_PROCESS', env.MCP_EVENT_BYTES_PER_PROCESS, { fallback: 64 * 1024 * 1024, min: 1024, max: 16 * 1024 * 1024 * 1024 }),
+    maxEventBytesPerProcess: integerSetting('MCP_EVENT_BYTES_PER_PROCESS', env.MCP_EVENT_BYTES_PER_PROCESS, { fallback: 32 * 1024 * 1024, min: 1024, max: 16 * 1024 * 1024 * 1024 }),
     answeredStreamsPerSession: integerSetting('MCP_ANSWERED_STREAMS_PER_SESSION', env.MCP_ANSWERED_STREAMS_PER_SESSION, { fallback: 4, min: 0, max: 1_000 }),
     keepAliveMs: integerSetting('MCP_SSE_KEEPALIVE_MS', env.MCP_SSE_KEEPALIVE_MS, { fallback: 15_000, min: 1_000, max: 3_600_000 }),
     handshakeTimeoutMs: integerSetting('MCP_HANDSHAKE_TIMEOUT_MS', env.MCP_HANDSHAKE_TIMEOUT_MS, { fallback: 60_000, min: 100, max: 3_600_000 }),

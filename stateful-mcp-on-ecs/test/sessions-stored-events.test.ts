@@ -63,6 +63,18 @@ describe('stored events per session', () => {
     }
   });
 
+  it("leaves only the last 4 answered streams of the issue's attacker (95 answers of 10 KB) with the shipped settings", async () => {
+    const { server, store, mcp } = await start({});
+    try {
+      const session = await rawSession(mcp);
+      for (let i = 1; i <= 95; i++) await echo(mcp, session, i);
+      expect(store.eventMemory.bytes).toBeGreaterThan(4 * 10_000);
+      expect(store.eventMemory.bytes).toBeLessThan(5 * 10_000);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
   it('keeps only the last answered POST streams of a session (MCP_ANSWERED_STREAMS_PER_SESSION)', async () => {
     const { server, mcp } = await start({ MCP_ANSWERED_STREAMS_PER_SESSION: '2' });
     try {
