@@ -1,6 +1,10 @@
 /**
  * What sessions cost, measured against the stateless ECS server in the same run:
  * - memory per idle session: RSS growth over 1,000 sessions, each holding a GET stream;
+ * - memory per session at its worst: sessions filled to their stored-event byte bound (the issue's
+ *   95 answers of 10 KB each), against a baseline and the same sessions idle, on a fresh process;
+ *   then enough of them to fill the process's bound; and the session cap that follows for the
+ *   task's memory;
  * - sessions created per second (initialize + notifications/initialized, 20 at a time);
  * - `tools/call echo` throughput inside one session, as a ratio to the stateless server's.
  * Each server is its own process and runs as it ships: the bundle shared/Dockerfile builds, with
@@ -19,10 +23,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 
 import { startServerProcess, type ServerProcess } from '../../local/processes';
+import { loadSessionConfig } from '../src/session-config';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 20;
 const idleSessions = 1_000;
+/** Enough sessions that, filled, their events pass the process bound (32 MiB / 256 KiB = 128 sessions). */
+const worstSessions = 500;
 // One bench client plays thousands of clients from 127.0.0.1: the per-client limits would refuse it.
 const env = { MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_MAX_SESSIONS: '100000', MCP_NEW_SESSIONS_PER_CLIENT_PER_MINUTE: '1000000', MCP_MAX_STREAMS_PER_CLIENT: '100000' };
 const repo = join(__dirname, '../..');
@@ -82,6 +89,56 @@ interface Memory {
 }
 
 /**
+ * Reads the server's memory on an idle process after a full GC (gc-server.ts). After heavy traffic
+ * the allocator hands freed memory back to the OS over tens of seconds, so a reading is repeated
+ * until RSS stops falling (at most 5): what stays is what the sessions hold.
+ */
+function memoryOf(server: ServerProcess): () => Promise<Memory> {
+  const lines = createInterface({ input: server.child.stdout! });
+  const once = () => {
+    const reading = new Promise<Memory>((resolve) => {
+      const check = (line: string) => line.includes('"memory"') && (lines.off('line', check), resolve(JSON.parse(line)));
+      lines.on('line', check);
+    });
+    server.child.kill('SIGUSR2');
+    return reading;
+  };
+  return async () => {
+    let reading = await once();
+    for (let i = 1; i < 5; i++) {
+      const next = await once();
+      const settled = next.rss > 0.99 * reading.rss;
+      reading = next;
+      if (settled) break;
+    }
+    return reading;
+  };
+}
+
+/** A process's resident memory now, from /proc (Linux, as on Fargate). */
+function rssMiB(pid: number): number {
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+const perSession = (a: Memory, b: Memory, sessions: number): Memory => {
+  const kb = (key: keyof Memory) => (b[key] - a[key]) / 1024 / sessions;
+  return { rss: kb('rss'), heapTotal: kb('heapTotal'), heapUsed: kb('heapUsed') };
+};
+
+/** Opens `count` sessions, 20 at a time, each holding a GET stream on `agent`. */
+async function openListening(mcp: string, count: number, agent: Agent, streams: ClientRequest[]): Promise<Array<Record<string, string>>> {
+  const sessions: Array<Record<string, string>> = [];
+  for (let i = 0; i < count; i += connections) {
+    const batch = await Promise.all(Array.from({ length: Math.min(connections, count - i) }, () => openSession(mcp)));
+    streams.push(...(await Promise.all(batch.map((session) => openStream(mcp, session, agent)))));
+    sessions.push(...batch);
+  }
+  return sessions;
+}
+
+/**
  * Growth per session with a GET stream, each reading taken on an idle process after a full GC
  * (gc-server.ts): over the first 1,000 sessions of a fresh process, which also pays V8's one-off
  * growth, and over the next 1,000, the marginal cost. RSS is what the task pays; the live heap is
@@ -92,22 +149,10 @@ async function perIdleSession(server: ServerProcess): Promise<{ first: Memory; n
   const mcp = `${server.url}/mcp`;
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const streams: ClientRequest[] = [];
-  const lines = createInterface({ input: server.child.stdout! });
-  const settle = async (): Promise<Memory> => {
-    const reading = new Promise<Memory>((resolve) => lines.on('line', (line) => line.includes('"memory"') && resolve(JSON.parse(line))));
-    server.child.kill('SIGUSR2');
-    return reading;
-  };
+  const settle = memoryOf(server);
   const openMany = async () => {
-    for (let i = 0; i < idleSessions; i += connections) {
-      const batch = await Promise.all(Array.from({ length: connections }, () => openSession(mcp)));
-      streams.push(...(await Promise.all(batch.map((session) => openStream(mcp, session, agent)))));
-    }
+    await openListening(mcp, idleSessions, agent, streams);
     await sleep(500);
-  };
-  const per = (a: Memory, b: Memory): Memory => {
-    const kb = (key: keyof Memory) => (b[key] - a[key]) / 1024 / idleSessions;
-    return { rss: kb('rss'), heapTotal: kb('heapTotal'), heapUsed: kb('heapUsed') };
   };
   for (let i = 0; i < 50; i++) await openSession(mcp); // warm up code paths before the baseline
   const before = await settle();
@@ -117,7 +162,90 @@ async function perIdleSession(server: ServerProcess): Promise<{ first: Memory; n
   const last = await settle();
   streams.forEach((s) => s.destroy());
   agent.destroy();
-  return { first: per(before, first), next: per(first, last) };
+  return { first: perSession(before, first, idleSessions), next: perSession(first, last, idleSessions) };
+}
+
+/** The shipped bounds on stored events (MCP_EVENT_BYTES_PER_SESSION and friends at their defaults). */
+const shippedBounds = loadSessionConfig({});
+/** The Fargate task's memory (shared/infra/mcp-fargate-service.ts: memoryLimitMiB). */
+const TASK_MIB = 512;
+/** Kept free: garbage between collections, request bodies in flight (up to 1 MiB each), V8's own growth. */
+const HEADROOM = 0.25;
+/** The shipped bounds, but every answered POST stream kept (up to the event count): answers alone fill a session's bytes. */
+const worstEnv = { ...env, MCP_ANSWERED_STREAMS_PER_SESSION: String(shippedBounds.maxEventsPerSession) };
+/** Filled first, below the process bound (their bytes stay under it): what one session costs at its worst. */
+const filledBelowProcessBound = Math.floor((0.8 * shippedBounds.maxEventBytesPerProcess) / shippedBounds.maxEventBytesPerSession);
+
+/**
+ * Fills sessions the way the issue's attacker did: 95 answers of 10 KB each (echo's largest), 20
+ * sessions at a time. On a server whose window of answered POST streams is as wide as its event
+ * count (`worstEnv`), that passes the session's byte bound: these answers stand for any mix of
+ * events that fills it (a server whose tools answer with more than echo's 10 KB fills it within
+ * the shipped window).
+ */
+async function fill(mcp: string, sessions: Array<Record<string, string>>): Promise<void> {
+  const body = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x'.repeat(10_000) } } });
+  for (let i = 0; i < sessions.length; i += connections) {
+    await Promise.all(
+      sessions.slice(i, i + connections).map(async (session) => {
+        for (let id = 1; id <= 95; id++) {
+          const response = await fetch(mcp, { method: 'POST', headers: session, body: body(id) });
+          if (!response.ok || !(await response.text()).includes('x'.repeat(10_000))) throw new Error(`echo failed: ${response.status}`);
+        }
+      }),
+    );
+  }
+}
+
+interface WorstCase {
+  idle: Memory;
+  /** One session at its worst: its share of the idle sessions plus its filled events. */
+  worst: Memory;
+  /** RSS of every session's events once the process bound holds them (MiB). */
+  eventsAtProcessBoundMiB: number;
+}
+
+/**
+ * On a fresh process: a baseline, then `worstSessions` idle sessions with GET streams, then the
+ * first `filledBelowProcessBound` of them filled (the process bound does not bind yet: the
+ * per-session worst case), then all of them (it binds: the process's event memory at its bound).
+ */
+async function worstCase(server: ServerProcess): Promise<WorstCase> {
+  const mcp = `${server.url}/mcp`;
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const streams: ClientRequest[] = [];
+  const settle = memoryOf(server);
+  for (let i = 0; i < 50; i++) await openSession(mcp);
+  await fill(mcp, [await openSession(mcp)]); // warm up the echo path with large bodies too
+  const base = await settle();
+  const sessions = await openListening(mcp, worstSessions, agent, streams);
+  const idle = await settle();
+  await fill(mcp, sessions.slice(0, filledBelowProcessBound));
+  const someFilled = await settle();
+  await fill(mcp, sessions.slice(filledBelowProcessBound));
+  const allFilled = await settle();
+  streams.forEach((s) => s.destroy());
+  agent.destroy();
+  const idlePer = perSession(base, idle, worstSessions);
+  const eventsPer = perSession(idle, someFilled, filledBelowProcessBound);
+  const add = (key: keyof Memory) => idlePer[key] + eventsPer[key];
+  return {
+    idle: idlePer,
+    worst: { rss: add('rss'), heapTotal: add('heapTotal'), heapUsed: add('heapUsed') },
+    eventsAtProcessBoundMiB: (allFilled.rss - idle.rss) / 1024 / 1024,
+  };
+}
+
+/**
+ * The most sessions whose worst case fits the task with its headroom kept. N sessions at their
+ * worst hold N x idle plus their events, which are at most N x a filled session's and at most the
+ * process bound's: so N fits if either product fits (`max` of the two caps).
+ */
+function sessionCap({ idle, worst, eventsAtProcessBoundMiB }: WorstCase, baseMiB: number): { withoutProcessBound: number; cap: number } {
+  const availableKb = (TASK_MIB * (1 - HEADROOM) - baseMiB) * 1024;
+  const withoutProcessBound = Math.floor(availableKb / worst.rss);
+  const withProcessBound = Math.floor((availableKb - eventsAtProcessBoundMiB * 1024) / idle.rss);
+  return { withoutProcessBound, cap: Math.max(withoutProcessBound, withProcessBound) };
 }
 
 function openStream(mcp: string, session: Record<string, string>, agent: Agent): Promise<ClientRequest> {
@@ -150,9 +278,28 @@ async function main() {
     const line = (m: Memory) => `RSS ${kb(m.rss)}   V8 heap ${kb(m.heapTotal)}   live heap ${kb(m.heapUsed)}`;
     console.log(`memory per idle session with a GET stream    ${line(next)}   (target: RSS <= 50 KB)`);
     console.log(`  the first 1,000 on a fresh process         ${line(first)}`);
+    await fresh.stop('SIGKILL');
+
+    const worstServer = await startServerProcess(join(__dirname, 'gc-server.ts'), { ...worstEnv, NODE_OPTIONS: `--expose-gc ${statefulShipped.nodeOptions}` });
+    servers.push(worstServer);
+    const worst = await worstCase(worstServer);
+    await worstServer.stop('SIGKILL');
+    // The baseline for the cap is the shipped process as the task runs it (gc-server.ts adds tsx), warmed up and at rest.
+    const stateful = await start(statefulShipped.bundle, statefulShipped.nodeOptions);
+    for (let i = 0; i < 50; i++) await openSession(`${stateful.url}/mcp`);
+    await fill(`${stateful.url}/mcp`, [await openSession(`${stateful.url}/mcp`)]);
+    await sleep(15_000);
+    const baseMiB = rssMiB(stateful.child.pid!);
+    const { withoutProcessBound, cap } = sessionCap(worst, baseMiB);
+    const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2).replace(/\.?0+$/, '')} MiB`;
+    console.log(`stored-event bounds: ${shippedBounds.maxEventsPerSession} events and ${(shippedBounds.maxEventBytesPerSession / 1024).toFixed(0)} KiB per session, ${mib(shippedBounds.maxEventBytesPerProcess)} per process; every answered POST stream kept (${shippedBounds.answeredStreamsPerSession} shipped)`);
+    console.log(`memory per idle session with a GET stream    ${line(worst.idle)}   (${worstSessions} sessions)`);
+    console.log(`memory per session at its worst              ${line(worst.worst)}   (${filledBelowProcessBound} sessions, each fed 95 answers of 10 KB)`);
+    console.log(`events of ${worstSessions} filled sessions, at the process bound   RSS ${worst.eventsAtProcessBoundMiB.toFixed(1)} MiB`);
+    console.log(`shipped process at rest, warmed up           RSS ${baseMiB.toFixed(1)} MiB`);
+    console.log(`session cap for a ${TASK_MIB} MiB task, ${HEADROOM * 100}% kept free       ${cap}   (${withoutProcessBound} if every session's events counted in full)`);
 
     const stateless = await start(statelessShipped.bundle, statelessShipped.nodeOptions);
-    const stateful = await start(statefulShipped.bundle, statefulShipped.nodeOptions);
     const session = await openSession(`${stateful.url}/mcp`);
     let baseline = 0;
     let inSession = 0;
