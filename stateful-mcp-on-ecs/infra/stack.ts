@@ -63,12 +63,12 @@ export class StatefulMcpOnEcs extends Stack {
       environment: {
         MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
-        // From the worst case (npm run bench -w stateful-mcp-on-ecs, BENCHMARKS.md): a quarter of the 512 MiB task
-        // stays free (384 MiB); the process at rest takes 179 MiB (measured through tsx's loader, so it errs high),
-        // every session's stored events at most 65.5 MiB (MCP_EVENT_BYTES_PER_PROCESS, 32 MiB of JSON), and each
-        // session 47 KB with its GET stream: (384 - 179 - 65.5) MiB / 47 KB = 3,038 sessions. A session filled to
-        // its own 256 KiB costs 386 KB, so without the process bound the same task would hold 543.
-        MCP_MAX_SESSIONS: '3000',
+        // From the worst case (npm run bench -w stateful-mcp-on-ecs, two runs in BENCHMARKS.md): a quarter of the
+        // 512 MiB task stays free (384 MiB); the process at rest takes 176-179 MiB (measured through tsx's loader,
+        // so it errs high), every session's stored events at most 65.5-66.3 MiB (MCP_EVENT_BYTES_PER_PROCESS, 32 MiB
+        // of JSON), and each session 47-56 KB with its GET stream: 2,603 and 3,038 sessions, so 2,500. A session
+        // filled to its own 256 KiB costs 386-412 KB: without the process bound the same task would hold about 520.
+        MCP_MAX_SESSIONS: '2500',
         MCP_SESSION_TABLE: this.sessions.tableName,
       },
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
