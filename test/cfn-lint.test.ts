@@ -31,6 +31,8 @@ const contexts: Array<[name: string, context: Record<string, string>]> = [
     'HTTPS on a domain, and reserved Lambda concurrency',
     { domainName: 'mcp.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', reservedConcurrency: '20' },
   ],
+  ['a web ACL made for a per-IP rate limit', { rateLimitPerIp: '1000' }],
+  ['an existing web ACL', { webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/mcp/abc' }],
 ];
 
 describe('cfn-lint', () => {

@@ -6,8 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 import { type EcsSample, monorepoImage } from './image';
+import { type FrontDoorProps, McpDistribution, SSE_KEEPALIVE } from './mcp-distribution';
 
-export interface McpFargateServiceProps {
+export interface McpFargateServiceProps extends FrontDoorProps {
   /** The sample whose image runs: shared/Dockerfile builds it with `--build-arg SAMPLE=<sample>`. */
   sample: EcsSample;
   /** Tasks to run when load is low; autoscaling may add up to four times as many. */
@@ -18,24 +19,24 @@ export interface McpFargateServiceProps {
   stickiness?: Duration;
   /** How long the ALB lets a deregistered task finish its requests before ECS sends SIGTERM; default 30 s. */
   deregistrationDelay?: Duration;
-  /** With `certificateArn`: HTTPS on this name, HTTP redirected, and the name added to the allow-list. */
-  domainName?: string;
-  certificateArn?: string;
   /** Extra container environment and secrets (the shared ones are set here). */
   environment?: Record<string, string>;
   secrets?: Record<string, ecs.Secret>;
 }
 
 const CONTAINER_PORT = 8080;
+/** The ALB's one listener: plain HTTP, which only the VPC origin reaches; viewers get HTTPS from CloudFront. */
+const ALB_PORT = 80;
 
 /**
- * The network, load balancer and Fargate service every ECS sample runs on, in the order a request
- * travels: VPC, ALB and listeners, target group, service, scaling. The sample's stack adds what is
- * its own (secrets, tables) and reads top to bottom.
+ * The network, front door and Fargate service every ECS sample runs on, in the order a request
+ * travels: VPC, internal ALB, CloudFront (HTTPS, `McpDistribution`), target group, service,
+ * scaling. The sample's stack adds what is its own (secrets, tables) and reads top to bottom.
  *
- * Public subnets with public IPs and no NAT gateway: the tasks need outbound access only to pull
- * their image and reach AWS APIs, and a NAT gateway per AZ would cost more than the tasks. The
- * security group admits nothing but the ALB.
+ * The ALB sits in isolated subnets, with no route to or from the internet: CloudFront reaches it
+ * through a VPC origin, and nothing else can. The tasks keep public subnets with public IPs and no
+ * NAT gateway: they need outbound access only to pull their image and reach AWS APIs, a NAT
+ * gateway per AZ would cost more than the tasks, and their security group admits nothing but the ALB.
  */
 export class McpFargateService extends Construct {
   readonly vpc: ec2.Vpc;
@@ -44,20 +45,19 @@ export class McpFargateService extends Construct {
   readonly service: ecs.FargateService;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly logGroup: logs.LogGroup;
-  /** What a client connects to: `http(s)://<ALB DNS name or domain>/mcp`. */
+  readonly distribution: McpDistribution;
+  /** What a client connects to: `https://<distribution or custom domain>/mcp`. */
   readonly mcpUrl: string;
 
   constructor(scope: Construct, id: string, props: McpFargateServiceProps) {
     super(scope, id);
-    const https = Boolean(props.domainName && props.certificateArn);
-    if (Boolean(props.domainName) !== Boolean(props.certificateArn)) {
-      throw new Error('domainName and certificateArn go together: HTTPS needs both');
-    }
-
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2, // the ALB needs two AZs; more adds cost, not availability, for a sample
       natGateways: 0,
-      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      subnetConfiguration: [
+        { name: 'tasks', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'alb', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
     });
     // Rejected traffic only: what a security review needs, at a fraction of the volume.
     this.vpc.addFlowLog('Rejected', {
@@ -67,13 +67,22 @@ export class McpFargateService extends Construct {
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: this.vpc,
-      internetFacing: true,
-      // > 2 × the SDK's SSE keep-alive (15 s), so a quiet stream is never cut; under the tasks'
+      internetFacing: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      // > 2 × the SSE keep-alive (15 s), so a quiet stream is never cut; under the tasks'
       // keep-alive (HTTP_TIMEOUTS in shared/src/http/serve.ts, 65 s), so the ALB closes idle connections first.
       idleTimeout: Duration.seconds(60),
       dropInvalidHeaderFields: true,
     });
-    const listener = https ? this.httpsListeners(props) : this.loadBalancer.addListener('Http', { port: 80, open: true });
+    const listener = this.loadBalancer.addListener('Http', { port: ALB_PORT, open: false });
+    this.distribution = new McpDistribution(this, 'Cdn', {
+      loadBalancer: this.loadBalancer,
+      originPort: ALB_PORT,
+      domainName: props.domainName,
+      certificateArn: props.certificateArn,
+      webAclArn: props.webAclArn,
+      rateLimitPerIp: props.rateLimitPerIp,
+    });
 
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     this.logGroup = this.oneMonthLogGroup('Logs');
@@ -83,8 +92,8 @@ export class McpFargateService extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
 
-    // The Host/Origin allow-list must name what clients type, or the server answers 403 behind its own ALB.
-    const allowedHosts = [this.loadBalancer.loadBalancerDnsName, ...(props.domainName ? [props.domainName] : [])];
+    // The Host/Origin allow-list names what clients type: CloudFront passes the viewer's Host through.
+    const allowedHosts = this.distribution.hostNames;
     this.taskDefinition.addContainer('mcp', {
       image: monorepoImage(props.sample),
       portMappings: [{ containerPort: CONTAINER_PORT }],
@@ -93,6 +102,7 @@ export class McpFargateService extends Construct {
         PORT: String(CONTAINER_PORT),
         MCP_ALLOWED_HOSTS: Fn.join(',', allowedHosts),
         MCP_SHUTDOWN_DEADLINE_MS: String(props.shutdownDeadline.toMilliseconds()),
+        MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
         ...props.environment,
       },
       secrets: props.secrets,
@@ -128,9 +138,8 @@ export class McpFargateService extends Construct {
       requestsPerTarget: 6_000, // per minute: 100 req/s per 0.25-vCPU task, well under what one serves, so CPU is not the only signal
     });
 
-    const base = https ? `https://${props.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`;
-    this.mcpUrl = `${base}/mcp`;
-    this.acknowledgeNagFindings(https);
+    this.mcpUrl = `https://${this.distribution.domainName}/mcp`;
+    this.acknowledgeNagFindings();
   }
 
   /** A month of logs, deleted with the stack: a sample leaves nothing behind on `cdk destroy`. */
@@ -138,26 +147,12 @@ export class McpFargateService extends Construct {
     return new logs.LogGroup(this, id, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
   }
 
-  private httpsListeners(props: McpFargateServiceProps): elbv2.ApplicationListener {
-    this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
-    return this.loadBalancer.addListener('Https', {
-      port: 443,
-      open: true,
-      certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn!)],
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-    });
-  }
-
   /** Each finding the design accepts, with its reason; anything new still fails synth. */
-  private acknowledgeNagFindings(https: boolean): void {
+  private acknowledgeNagFindings(): void {
     const ack = (scope: Construct, ...rules: Acknowledgment[]) => Validations.of(scope).acknowledge(...rules);
     ack(this.loadBalancer, {
       id: 'AwsSolutions-ELB2',
       reason: 'Access logs need an S3 bucket per deployment; each task writes one JSON log line per request to CloudWatch instead.',
-    });
-    ack(this.loadBalancer, {
-      id: 'AwsSolutions-EC23',
-      reason: `A public MCP endpoint: the ALB accepts ${https ? 'HTTP (redirected) and HTTPS' : 'HTTP'} from anywhere; the tasks accept only the ALB.`,
     });
     ack(this.taskDefinition, {
       id: 'AwsSolutions-ECS2',

@@ -20,6 +20,8 @@ export interface Config {
   maxListenStreams: number;
   /** Streams one client (IP, or IPv6 /64) holds open at once on this process, GET and listen streams together; beyond it 429. */
   maxStreamsPerClient: number;
+  /** How often a quiet SSE stream gets a comment line: well inside every idle timeout in front (ALB, CloudFront). */
+  sseKeepAliveMs: number;
 }
 
 export class ConfigError extends Error {
@@ -45,7 +47,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxListenStreams: integerSetting('MCP_MAX_LISTEN_STREAMS', env.MCP_MAX_LISTEN_STREAMS, { fallback: 1_024, min: 1, max: 100_000 }),
     // An honest client holds one GET stream per session and one listen stream; 128 leaves room for a NAT'd office.
     maxStreamsPerClient: integerSetting('MCP_MAX_STREAMS_PER_CLIENT', env.MCP_MAX_STREAMS_PER_CLIENT, { fallback: 128, min: 1, max: 100_000 }),
+    sseKeepAliveMs: sseKeepAliveMs(env),
   };
+}
+
+/** `MCP_SSE_KEEPALIVE_MS`, 15 s by default: the SDK's own default, a quarter of the ALB's and CloudFront's 60 s. */
+export function sseKeepAliveMs(env: NodeJS.ProcessEnv): number {
+  return integerSetting('MCP_SSE_KEEPALIVE_MS', env.MCP_SSE_KEEPALIVE_MS, { fallback: 15_000, min: 100, max: 3_600_000 });
 }
 
 function requestStateKey(env: NodeJS.ProcessEnv, production: boolean): Uint8Array {

@@ -1,4 +1,4 @@
-export { ConfigError, integerSetting, loadConfig, type Config, type IntegerRange } from './config';
+export { ConfigError, integerSetting, loadConfig, sseKeepAliveMs, type Config, type IntegerRange } from './config';
 export { detectInstance, type Instance } from './instance';
 export { createMcpHandlerWithChanges, createServerFactory, type Era, type ServerExtension, type ServerOptions, type ToolContext } from './server';
 export { COUNTDOWN_LIMITS } from './tools/countdown';

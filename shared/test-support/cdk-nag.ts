@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 /**
  * The check every ECS sample's stack gets: cdk-nag's AwsSolutions pack finds nothing the stack has
  * not acknowledged with a reason in code (shared/infra and the stack). In-process, synth throws on
- * any finding left over, so a new one fails the test. Over HTTP, the default, and with a domain.
+ * any finding left over, so a new one fails the test. In every front-door context.
  */
 export function describeCdkNagClean(stackName: string, addStack: (app: App, id: string) => Stack): void {
   const synthWithNag = (context: Record<string, string> = {}) => {
@@ -15,12 +15,13 @@ export function describeCdkNagClean(stackName: string, addStack: (app: App, id: 
   };
 
   describe(`cdk-nag AwsSolutions on ${stackName}`, () => {
-    it('is clean over HTTP, the default', () => {
-      expect(synthWithNag()).not.toThrow();
-    });
-
-    it('is clean with a domain and a certificate', () => {
-      expect(synthWithNag({ domainName: 'mcp.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' })).not.toThrow();
+    it.each([
+      ['the defaults (the cloudfront.net name, no web ACL)', {}],
+      ['a domain and a certificate', { domainName: 'mcp.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }],
+      ['an existing web ACL', { webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/mcp/abc' }],
+      ['a rate limit per client IP', { rateLimitPerIp: '1000' }],
+    ])('is clean with %s', (_, context) => {
+      expect(synthWithNag(context)).not.toThrow();
     });
   });
 }

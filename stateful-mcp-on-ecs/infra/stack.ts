@@ -2,28 +2,23 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
-import { integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import { frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatefulMcpOnEcs -c stickinessSeconds=3600`. */
-export interface StatefulMcpOnEcsProps extends StackProps {
+export interface StatefulMcpOnEcsProps extends StackProps, FrontDoorProps {
   /** Tasks at rest; default 3, so a lost task costs a third of the sessions, not all of them. */
   desiredCount?: number;
   /** How long the `AWSALB` cookie keeps a client on its task after its last request; default 1 day (the ALB's default). */
   stickinessSeconds?: number;
-  /** HTTPS on a custom domain (context `domainName` and `certificateArn`); plain HTTP without. */
-  domainName?: string;
-  certificateArn?: string;
 }
 
-/** The servers' SSE keep-alive: a comment line this often keeps a quiet GET stream under the ALB's 60 s idle timeout. */
-export const SSE_KEEPALIVE = Duration.seconds(15);
 /** A session with no request and no open stream for this long is closed (never longer than stickiness). */
 const SESSION_IDLE = Duration.minutes(30);
 
 /**
- * The stateful MCP server on Fargate behind an ALB with `lb_cookie` stickiness. 2025-era sessions
- * are served from their task's memory, so the `AWSALB` cookie brings each client back to that
- * task; 2026-era requests carry no session and go to any task. Sessions are also kept in a
+ * The stateful MCP server on Fargate behind CloudFront (HTTPS) and an internal ALB with `lb_cookie`
+ * stickiness. 2025-era sessions are served from their task's memory, so the `AWSALB` cookie, which
+ * CloudFront passes both ways, brings each client back to that task; 2026-era requests carry no session and go to any task. Sessions are also kept in a
  * DynamoDB table, so when a task is lost (scale-in, deployment, failure) another task rehydrates
  * them with the same id, counter, settings and stored GET-stream events.
  */
@@ -58,10 +53,8 @@ export class StatefulMcpOnEcs extends Stack {
       // After the drain, SIGTERM closes every transport (ending GET streams) in well under a second;
       // 25 s covers a countdown (20 s at most) still running. stopTimeout is this plus 5 s.
       shutdownDeadline: Duration.seconds(25),
-      domainName: props.domainName ?? context('domainName'),
-      certificateArn: props.certificateArn ?? context('certificateArn'),
+      ...frontDoorFromContext(this, props),
       environment: {
-        MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
         // From the worst case (npm run bench -w stateful-mcp-on-ecs, two runs in BENCHMARKS.md): a quarter of the
         // 512 MiB task stays free (384 MiB); the process at rest takes 176-179 MiB (measured through tsx's loader,

@@ -49,7 +49,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
   const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
   const newSessions = new NewSessionLimit(sessionConfig.newSessionsPerClientPerMinute);
   // 2026-era requests have no session, so their server has no counter tool to offer.
-  const modern = createMcpHandlerWithChanges({ instance, config, extensions }, { legacy: 'reject', keepAliveMs: sessionConfig.keepAliveMs, maxRequestBodySize: config.maxBodyBytes });
+  const modern = createMcpHandlerWithChanges({ instance, config, extensions }, { legacy: 'reject', keepAliveMs: config.sseKeepAliveMs, maxRequestBodySize: config.maxBodyBytes });
   const modernNode = toNodeHandler(modern, { maxRequestBodySize: config.maxBodyBytes });
 
   const legacy = async (req: Request, res: Response): Promise<void> => {

@@ -1,4 +1,4 @@
-import { integerSetting } from '@mcp-on-aws/shared';
+import { integerSetting, sseKeepAliveMs } from '@mcp-on-aws/shared';
 
 /** How this instance bounds its sessions; read from the environment once, like the shared `Config`. */
 export interface SessionConfig {
@@ -33,7 +33,7 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env): Session
     maxEventBytesPerSession: integerSetting('MCP_EVENT_BYTES_PER_SESSION', env.MCP_EVENT_BYTES_PER_SESSION, { fallback: 256 * 1024, min: 1024, max: 64 * 1024 * 1024 }),
     maxEventBytesPerProcess: integerSetting('MCP_EVENT_BYTES_PER_PROCESS', env.MCP_EVENT_BYTES_PER_PROCESS, { fallback: 32 * 1024 * 1024, min: 1024, max: 16 * 1024 * 1024 * 1024 }),
     answeredStreamsPerSession: integerSetting('MCP_ANSWERED_STREAMS_PER_SESSION', env.MCP_ANSWERED_STREAMS_PER_SESSION, { fallback: 4, min: 0, max: 1_000 }),
-    keepAliveMs: integerSetting('MCP_SSE_KEEPALIVE_MS', env.MCP_SSE_KEEPALIVE_MS, { fallback: 15_000, min: 1_000, max: 3_600_000 }),
+    keepAliveMs: sseKeepAliveMs(env),
     handshakeTimeoutMs: integerSetting('MCP_HANDSHAKE_TIMEOUT_MS', env.MCP_HANDSHAKE_TIMEOUT_MS, { fallback: 60_000, min: 100, max: 3_600_000 }),
     // A client opens a session when it connects; the official conformance suite, the busiest honest
     // client here, opens 30 to 60 in its minute on one task.

@@ -2,7 +2,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 
-import { SSE_KEEPALIVE, StatefulMcpOnEcs } from '../infra/stack';
+import { SSE_KEEPALIVE } from '@mcp-on-aws/shared/infra';
+import { StatefulMcpOnEcs } from '../infra/stack';
 
 function template(context: Record<string, string> = {}): Template {
   const app = new App({ context });
@@ -19,9 +20,9 @@ function attributeValue(t: Template, type: string, key: string): string {
 describe('StatefulMcpOnEcs', () => {
   const t = template();
 
-  it('runs 3 Fargate tasks behind an internet-facing ALB', () => {
+  it('runs 3 Fargate tasks behind an internal ALB (front-door.test.ts has CloudFront)', () => {
     t.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 3, LaunchType: 'FARGATE' });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
   });
 
   it('sticks clients to a task with the lb_cookie (AWSALB) for 1 day by default, and for the context value', () => {
@@ -57,23 +58,8 @@ describe('StatefulMcpOnEcs', () => {
     t.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
   });
 
-  it('passes the ALB DNS name as the Host allow-list and the requestState key as a secret', () => {
-    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
-        Match.objectLike({
-          Environment: Match.arrayWith([{ Name: 'MCP_ALLOWED_HOSTS', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^McpAlb'), 'DNSName'] } }]),
-          Secrets: [Match.objectLike({ Name: 'MCP_REQUEST_STATE_KEY' })],
-        }),
-      ],
-    });
-  });
-
-  it('serves plain HTTP by default, and HTTPS with an HTTP redirect when given a domain and certificate', () => {
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
-    const https = template({ domainName: 'mcp.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' });
-    https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
-    https.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
-    expect(JSON.stringify(https.findResources('AWS::ECS::TaskDefinition'))).toContain('mcp.example.com');
+  it('passes the requestState key as a secret', () => {
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', { ContainerDefinitions: [Match.objectLike({ Secrets: [Match.objectLike({ Name: 'MCP_REQUEST_STATE_KEY' })] })] });
   });
 
   it('rejects a stickiness outside what the ALB allows', () => {

@@ -1,20 +1,17 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-import { integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import { frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnEcs -c desiredCount=2`. */
-export interface StatelessMcpOnEcsProps extends StackProps {
+export interface StatelessMcpOnEcsProps extends StackProps, FrontDoorProps {
   /** Tasks at rest; default 3, so losing one task or one AZ leaves capacity that serves. */
   desiredCount?: number;
-  /** HTTPS on a custom domain (context `domainName` and `certificateArn`); plain HTTP without. */
-  domainName?: string;
-  certificateArn?: string;
 }
 
 /**
- * The stateless MCP server on Fargate behind an internet-facing ALB, round-robin, no stickiness.
- * Any task answers any request, so the service scales in and out without moving state.
+ * The stateless MCP server on Fargate behind CloudFront (HTTPS) and an internal ALB, round-robin,
+ * no stickiness. Any task answers any request, so the service scales in and out without moving state.
  */
 export class StatelessMcpOnEcs extends Stack {
   readonly mcp: McpFargateService;
@@ -30,8 +27,7 @@ export class StatelessMcpOnEcs extends Stack {
       sample: 'stateless-mcp-on-ecs',
       desiredCount: props.desiredCount ?? integerSetting('desiredCount', context('desiredCount'), { fallback: 3, min: 1, max: 100 }),
       shutdownDeadline: Duration.seconds(10), // requests are short, and the ALB drained the task before SIGTERM
-      domainName: props.domainName ?? context('domainName'),
-      certificateArn: props.certificateArn ?? context('certificateArn'),
+      ...frontDoorFromContext(this, props),
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
 

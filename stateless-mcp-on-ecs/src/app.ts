@@ -27,7 +27,7 @@ export interface StatelessAppOptions {
 }
 
 export function createStatelessApp({ config, instance, extensions, log }: StatelessAppOptions): ServerParts {
-  const mcp = createMcpHandlerWithChanges({ instance, config, extensions });
+  const mcp = createMcpHandlerWithChanges({ instance, config, extensions }, { keepAliveMs: config.sseKeepAliveMs });
   // Stateless: GET and DELETE get the SDK's 405 too, so a 405 for any other verb allows only POST.
   const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), allow: 'POST', log });
   // On SIGTERM, after the drain: ends the listen streams this task still holds.
