@@ -30,15 +30,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface HaproxyOptions {
+  port?: number;
+  /** `timeout server`, in HAProxy's units (`60s`, `1500ms`): how long a response may stay silent. */
+  readTimeout?: string;
+}
+
 /** HAProxy with `config` in front of three `backends` (base URLs); resolves once it answers `/health`. */
-export async function startHaproxy(config: string, backends: string[], requestedPort = 0): Promise<Balancer> {
+export async function startHaproxy(config: string, backends: string[], { port: requestedPort = 0, readTimeout = '60s' }: HaproxyOptions = {}): Promise<Balancer> {
   if (backends.length !== 3) throw new Error('the HAProxy configs have three backends');
   const port = requestedPort || (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'haproxy-'));
   const hosts = backends.map((b) => new URL(b).host);
   const child = spawn('haproxy', ['-db', '-q', '-f', config], {
     cwd: dir,
-    env: { ...process.env, LB_BIND: `127.0.0.1:${port}`, LB_CHECK_INTER: '200ms', BACKEND_1: hosts[0], BACKEND_2: hosts[1], BACKEND_3: hosts[2] },
+    env: { ...process.env, LB_BIND: `127.0.0.1:${port}`, LB_CHECK_INTER: '200ms', LB_READ_TIMEOUT: readTimeout, BACKEND_1: hosts[0], BACKEND_2: hosts[1], BACKEND_3: hosts[2] },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = once(child, 'exit');
