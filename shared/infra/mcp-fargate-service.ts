@@ -103,6 +103,8 @@ export class McpFargateService extends Construct {
         MCP_ALLOWED_HOSTS: Fn.join(',', allowedHosts),
         MCP_SHUTDOWN_DEADLINE_MS: String(props.shutdownDeadline.toMilliseconds()),
         MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
+        // CloudFront appends the viewer to X-Forwarded-For, then the ALB appends CloudFront.
+        MCP_TRUSTED_PROXY_HOPS: '2',
         ...props.environment,
       },
       secrets: props.secrets,

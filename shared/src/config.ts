@@ -22,6 +22,8 @@ export interface Config {
   maxStreamsPerClient: number;
   /** How often a quiet SSE stream gets a comment line: well inside every idle timeout in front (ALB, CloudFront). */
   sseKeepAliveMs: number;
+  /** The proxies in front that each append to `X-Forwarded-For`: 2 behind CloudFront and the ALB. See `clientAddress`. */
+  trustedProxyHops: number;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // An honest client holds one GET stream per session and one listen stream; 128 leaves room for a NAT'd office.
     maxStreamsPerClient: integerSetting('MCP_MAX_STREAMS_PER_CLIENT', env.MCP_MAX_STREAMS_PER_CLIENT, { fallback: 128, min: 1, max: 100_000 }),
     sseKeepAliveMs: sseKeepAliveMs(env),
+    trustedProxyHops: integerSetting('MCP_TRUSTED_PROXY_HOPS', env.MCP_TRUSTED_PROXY_HOPS, { fallback: 1, min: 0, max: 5 }),
   };
 }
 

@@ -85,6 +85,10 @@ export function describeFrontDoor(stackName: string, addStack: (app: App, id: st
       expect(OriginKeepaliveTimeout).toBeLessThan(Number(albIdle));
     });
 
+    it('logs and limits the client CloudFront saw: two trusted X-Forwarded-For hops', () => {
+      expect(containerEnv(t, 'MCP_TRUSTED_PROXY_HOPS')).toBe('2');
+    });
+
     it('accepts the distribution\'s name as Host, and outputs an https:// URL on it', () => {
       expect(containerEnv(t, 'MCP_ALLOWED_HOSTS')).toEqual(distributionDomain);
       t.hasOutput('McpUrl', { Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^McpCdnDistribution'), 'DomainName'] }, '/mcp']] } });

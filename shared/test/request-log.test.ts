@@ -5,9 +5,9 @@ import { connect } from './support/clients';
 import { raw } from './support/raw-http';
 
 /** A stateless server on loopback whose log lines land in `lines`. */
-async function startLogged() {
+async function startLogged(env: NodeJS.ProcessEnv = {}) {
   const lines: LogLine[] = [];
-  const config = loadConfig({});
+  const config = loadConfig(env);
   const instance = detectInstance({});
   const mcp = createMcpHandler(createServerFactory({ instance, config }));
   const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), log: (l) => lines.push(l) });
@@ -52,6 +52,20 @@ describe('request log', () => {
       expect(JSON.stringify(lines[0]).length).toBeLessThan(500);
       expect(lines[0]).toMatchObject({ method: expect.stringMatching(/^m{64}…$/), userAgent: expect.stringMatching(/^u{64}…$/), session: expect.stringMatching(/^[0-9a-f]{12}$/), client: '203.0.113.9' });
       expect(lines[1]).toMatchObject({ client: '127.0.0.1' }); // no X-Forwarded-For: the socket's peer
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('logs the client behind CloudFront and the ALB, two trusted hops, whatever the client put in front', async () => {
+    const { lines, server } = await startLogged({ MCP_TRUSTED_PROXY_HOPS: '2' });
+    try {
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      // The client's own claim, then the viewer address CloudFront appended, then CloudFront's as the ALB saw it.
+      await raw(`${server.url}/mcp`, { headers: { ...headers, 'x-forwarded-for': '10.9.9.9, 198.51.100.23, 10.0.3.17' }, body: '{}' });
+      await raw(`${server.url}/mcp`, { headers: { ...headers, 'x-forwarded-for': '198.51.100.24, 10.0.3.17' }, body: '{}' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lines.map((l) => l.client)).toEqual(['198.51.100.23', '198.51.100.24']);
     } finally {
       await server.shutdown();
     }

@@ -64,7 +64,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
         return sendJsonRpcError(res, 503, JsonRpcCode.ServerError, `Too many sessions on this instance (${sessionConfig.maxSessions}); retry later`, { 'retry-after': RETRY_AFTER_SECONDS });
       }
       // Counted only when a slot is free: a refused initialize holds nothing.
-      const wait = newSessions.admit(clientKey(requestClient(req)));
+      const wait = newSessions.admit(clientKey(requestClient(req, config.trustedProxyHops)));
       if (wait !== undefined) {
         const limit = sessionConfig.newSessionsPerClientPerMinute;
         return sendJsonRpcError(res, 429, JsonRpcCode.ServerError, `Too many new sessions from this client (${limit} a minute); retry later`, { 'retry-after': String(wait) });

@@ -13,13 +13,14 @@ import { raw } from '../../shared/test/support/raw-http';
 import { startServerProcess, type ServerProcess } from '../../local/processes';
 
 const entry = join(__dirname, '../src/main.ts');
-const albDns = 'statel-mcpal-abc123-1234567890.eu-west-1.elb.amazonaws.com';
-const stackEnv = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: albDns, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') };
+/** The stack's allow-list: the distribution's name, which CloudFront passes through as the viewer's Host. */
+const cdnHost = 'd111111abcdef8.cloudfront.net';
+const stackEnv = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: cdnHost, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') };
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const ping = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ping', arguments: {} } });
 
-describe('the server process behind its load balancer', () => {
+describe('the server process behind CloudFront and its internal ALB', () => {
   let server: ServerProcess;
   let mcp: string;
   beforeAll(async () => {
@@ -28,21 +29,22 @@ describe('the server process behind its load balancer', () => {
   });
   afterAll(() => server.stop('SIGKILL'));
 
-  it('answers a call whose Host is the ALB DNS name', async () => {
-    const response = await raw(mcp, { headers: { ...json, host: albDns }, body: ping });
+  it('answers a call whose Host is the distribution\'s name', async () => {
+    const response = await raw(mcp, { headers: { ...json, host: cdnHost }, body: ping });
     expect(response.status).toBe(200);
     expect(response.text).toContain('\\"pong\\":true');
   });
 
-  it('accepts a browser Origin on the ALB DNS name', async () => {
-    const response = await raw(mcp, { headers: { ...json, host: albDns, origin: `http://${albDns}` }, body: ping });
+  it('accepts a browser Origin on the distribution\'s name', async () => {
+    const response = await raw(mcp, { headers: { ...json, host: cdnHost, origin: `https://${cdnHost}` }, body: ping });
     expect(response.status).toBe(200);
   });
 
   it.each([
     ['its own loopback address, which production does not allow', '127.0.0.1'],
     ['another host (DNS rebinding)', 'evil.example'],
-    ['a look-alike of the ALB name', `${albDns}.evil.example`],
+    ['a look-alike of the distribution\'s name', `${cdnHost}.evil.example`],
+    ['the internal ALB\'s own name (a request that did not come through CloudFront)', 'internal-statel-mcpal-abc123-1234567890.eu-west-1.elb.amazonaws.com'],
   ])('refuses a Host of %s with 403 and a JSON-RPC error', async (_name, host) => {
     const response = await raw(mcp, { headers: { ...json, host }, body: ping });
     expect(response.status).toBe(403);
@@ -51,20 +53,20 @@ describe('the server process behind its load balancer', () => {
   });
 
   it('refuses a foreign Origin even with the right Host', async () => {
-    const response = await raw(mcp, { headers: { ...json, host: albDns, origin: 'https://evil.example' }, body: ping });
+    const response = await raw(mcp, { headers: { ...json, host: cdnHost, origin: 'https://evil.example' }, body: ping });
     expect(response.status).toBe(403);
     expect(response.error?.code).toBe(-32000);
   });
 
   it.each(['GET', 'DELETE'])('answers a 2025-era %s with 405, Allow: POST and a JSON-RPC error', async (method) => {
-    const response = await raw(mcp, { method, headers: { host: albDns, accept: 'text/event-stream', 'mcp-session-id': 'any' } });
+    const response = await raw(mcp, { method, headers: { host: cdnHost, accept: 'text/event-stream', 'mcp-session-id': 'any' } });
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('POST');
     expect(response.error?.code).toBe(-32000);
   });
 
-  it.each(badInputCorpus(albDns))('answers the corpus case %s with a 4xx and a JSON-RPC error', async (_name, request, status, code) => {
-    const response = await raw(mcp, asHttp({ ...request, headers: { host: albDns, ...request.headers } }));
+  it.each(badInputCorpus(cdnHost))('answers the corpus case %s with a 4xx and a JSON-RPC error', async (_name, request, status, code) => {
+    const response = await raw(mcp, asHttp({ ...request, headers: { host: cdnHost, ...request.headers } }));
     expect(response.status).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.error?.code).toBe(code);
@@ -77,7 +79,7 @@ describe('the server process behind its load balancer', () => {
   });
 
   it('answers TRACE with 405 and Allow: POST', async () => {
-    const response = await raw(mcp, { method: 'TRACE', headers: { host: albDns } });
+    const response = await raw(mcp, { method: 'TRACE', headers: { host: cdnHost } });
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('POST');
   });
@@ -89,7 +91,7 @@ describe('the server process behind its load balancer', () => {
   });
 
   it('is still alive and drains cleanly on SIGTERM after all of the above', async () => {
-    expect((await raw(mcp, { headers: { ...json, host: albDns }, body: ping })).status).toBe(200);
+    expect((await raw(mcp, { headers: { ...json, host: cdnHost }, body: ping })).status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
   });
 });

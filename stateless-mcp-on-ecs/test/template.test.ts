@@ -28,7 +28,7 @@ function attribute(template: Template, type: string, key: string): string | unde
   return attributes.find((a: { Key: string }) => a.Key === key)?.Value;
 }
 
-describe('StatelessMcpOnEcs over HTTP (the default)', () => {
+describe('StatelessMcpOnEcs (front-door.test.ts has CloudFront)', () => {
   const template = synth();
 
   it('builds a VPC over two AZs, public subnets for the tasks, isolated ones for the ALB, no NAT gateway, without naming an account', () => {
@@ -44,7 +44,7 @@ describe('StatelessMcpOnEcs over HTTP (the default)', () => {
     expect(idleSeconds * 1000).toBeLessThan(HTTP_TIMEOUTS.keepAliveMs); // else the task may close a connection the ALB is reusing: a 502
   });
 
-  it('listens on HTTP only, and forwards to the tasks', () => {
+  it('listens on HTTP only, for the VPC origin, and forwards to the tasks', () => {
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP', DefaultActions: [Match.objectLike({ Type: 'forward' })] });
   });

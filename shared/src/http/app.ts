@@ -27,7 +27,7 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(instance, log));
+  app.use(requestLog(instance, log, config.trustedProxyHops));
 
   // Load balancers probe by IP, so the Host check must not apply here.
   app.get('/health', (_req, res) => {

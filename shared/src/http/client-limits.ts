@@ -1,8 +1,8 @@
 /**
  * Per-task backstops that keep one client from holding what every client of a task shares. A client
- * is the address `requestClient` finds: behind the ALB the right-most `X-Forwarded-For` hop, which
- * the balancer itself appended, so the balancer's own address is never the key. The first line is
- * the infrastructure's rate limit (a WAF rule); these are the last.
+ * is the address `requestClient` finds: the `X-Forwarded-For` entry the outermost trusted proxy
+ * (CloudFront) appended, so no proxy's own address is ever the key. The first line is the
+ * infrastructure's rate limit (a WAF rule); these are the last.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
@@ -49,14 +49,14 @@ const STREAM_RETRY_AFTER_SECONDS = '5';
  * (a tool call, bounded by the tool's own limits), the drain waits for it as for any finite request,
  * and counting it would turn an honest client's parallel calls into 429s.
  */
-export function streamLimits({ maxListenStreams, maxStreamsPerClient }: Pick<Config, 'maxListenStreams' | 'maxStreamsPerClient'>): RequestHandler {
+export function streamLimits({ maxListenStreams, maxStreamsPerClient, trustedProxyHops }: Pick<Config, 'maxListenStreams' | 'maxStreamsPerClient' | 'trustedProxyHops'>): RequestHandler {
   // An entry leaves with its client's last stream, so the map never outgrows the open sockets.
   const perClient = new Map<string, number>();
   let listening = 0;
   return (req, res, next) => {
     const listen = req.method === 'POST' && (req.body as { method?: unknown } | undefined)?.method === 'subscriptions/listen';
     if (req.method !== 'GET' && !listen) return next();
-    const client = clientKey(requestClient(req));
+    const client = clientKey(requestClient(req, trustedProxyHops));
     const held = perClient.get(client) ?? 0;
     const retry = { 'retry-after': STREAM_RETRY_AFTER_SECONDS };
     if (held >= maxStreamsPerClient) {

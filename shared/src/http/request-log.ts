@@ -37,19 +37,21 @@ export function sessionTag(sessionId: string | undefined): string | undefined {
 }
 
 /**
- * Behind the ALB, one trusted hop: the balancer appends the address it saw to `X-Forwarded-For`, so
- * the right-most entry is the client (or its own proxy), and everything left of it is the client's
- * word. The task's security group admits only the ALB, so the header cannot skip it. Without the
- * header (a local run), the socket's peer is the client.
+ * Each proxy in front appends the address it saw to `X-Forwarded-For`, so with `trustedHops` of
+ * them the client is that many entries from the right, and everything left of it is the client's
+ * word. Behind CloudFront and the ALB that is two: CloudFront appends the viewer, the ALB appends
+ * CloudFront; behind the local balancers, one. The tasks admit only the ALB, so no request skips a
+ * hop. With fewer entries than hops, or none (a local run), the left-most address there is wins.
  */
-export function clientAddress(forwardedFor: string | undefined, peer: string | undefined): string | undefined {
-  const hops = forwardedFor?.split(',').map((hop) => hop.trim()).filter(Boolean);
-  return hops?.length ? hops.at(-1) : peer;
+export function clientAddress(forwardedFor: string | undefined, peer: string | undefined, trustedHops = 1): string | undefined {
+  const hops = forwardedFor?.split(',').map((hop) => hop.trim()).filter(Boolean) ?? [];
+  if (trustedHops === 0) return peer;
+  return hops.at(-trustedHops) ?? hops[0] ?? peer;
 }
 
 /** `clientAddress` of a Node request: the address the log names and the per-client limits count by. */
-export function requestClient(req: IncomingMessage): string | undefined {
-  return clientAddress(req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress);
+export function requestClient(req: IncomingMessage, trustedProxyHops: number): string | undefined {
+  return clientAddress(req.headers['x-forwarded-for']?.toString(), req.socket.remoteAddress, trustedProxyHops);
 }
 
 /** What one request line is made of, whatever the framework (Express here, Hono on Lambda). */
@@ -84,7 +86,7 @@ export function requestLine(instance: Instance, facts: RequestFacts): LogLine {
 }
 
 /** One line per request: instance, era, MCP method, session tag, client, status, duration. Never the body. */
-export function requestLog(instance: Instance, log: Logger) {
+export function requestLog(instance: Instance, log: Logger, trustedProxyHops = 1) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     res.once('close', () => {
@@ -95,7 +97,7 @@ export function requestLog(instance: Instance, log: Logger) {
           httpMethod: req.method,
           path: req.path,
           session: (res.getHeader('mcp-session-id') as string | undefined) ?? req.headers['mcp-session-id']?.toString(),
-          client: requestClient(req),
+          client: requestClient(req, trustedProxyHops),
           userAgent: req.headers['user-agent'],
           status: res.statusCode,
           started,
