@@ -96,7 +96,7 @@ export class McpDistribution extends Construct {
       comment: `MCP endpoint: ${Stack.of(this).stackName}`,
       defaultBehavior: {
         origin,
-        // A 301 turns a client's POST into a GET: a plain-HTTP request gets CloudFront's 403 instead.
+        // A redirect connects no MCP client (shared/test/https-only.test.ts): plain HTTP gets CloudFront's 403.
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,

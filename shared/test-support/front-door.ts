@@ -65,7 +65,7 @@ export function describeFrontDoor(stackName: string, addStack: (app: App, id: st
       expect(JSON.stringify(t.findResources('Custom::AWS'))).toContain('CloudFront-VPCOrigins-Service-SG');
     });
 
-    it('passes MCP traffic untouched: no cache, every method, every viewer header, cookie and query string; HTTPS only, no 301 on a POST', () => {
+    it('passes MCP traffic untouched: no cache, every method, every viewer header, cookie and query string; HTTPS only, a 403 and no redirect for plain HTTP', () => {
       expect(behaviour(t)).toMatchObject({
         CachePolicyId: CACHING_DISABLED,
         OriginRequestPolicyId: ALL_VIEWER, // Cookie to the ALB (AWSALB); CloudFront returns Set-Cookie to the viewer
