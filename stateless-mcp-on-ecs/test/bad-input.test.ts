@@ -73,7 +73,7 @@ describe('the server process behind CloudFront and its internal ALB', () => {
   });
 
   it('answers logging/setLevel with an unknown level -32602 (Invalid params), not -32603 with a zod dump', async () => {
-    const response = await raw(mcp, { headers: { ...json, host: albDns }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'bogus' } }) });
+    const response = await raw(mcp, { headers: { ...json, host: cdnHost }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'logging/setLevel', params: { level: 'bogus' } }) });
     expect(response.status).toBe(200);
     expect(response.error).toEqual({ code: -32602, message: expect.stringContaining('debug, info, notice') });
   });
