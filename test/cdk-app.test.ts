@@ -12,10 +12,10 @@ const root = join(__dirname, '..');
 const run = promisify(execFile);
 
 describe('npx cdk synth', () => {
-  it('synthesizes the three independent stacks offline, with no Docker and no credentials', async () => {
+  it('synthesizes the three independent stacks offline, with no Docker, no credentials and no unconfigured feature flag', async () => {
     const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
     try {
-      await run('npx', ['cdk', 'synth', '--no-notices', '-q', '--output', out], {
+      const synth = await run('npx', ['cdk', 'synth', '--no-notices', '-q', '--output', out], {
         cwd: root,
         timeout: 170_000,
         // No credentials and no region: a stack that needed a lookup would fail here.
@@ -26,6 +26,8 @@ describe('npx cdk synth', () => {
       expect(stacks.map(([name]) => name).sort()).toEqual(['StatefulMcpOnEcs', 'StatelessMcpOnEcs', 'StatelessMcpOnLambda']);
       // Independent: no stack depends on another (assets only).
       for (const [, artifact] of stacks) expect((artifact.dependencies ?? []).filter((d) => !d.endsWith('.assets'))).toEqual([]);
+      // cdk.json sets every flag `cdk init` writes, so synth has nothing to say about them.
+      expect(synth.stdout + synth.stderr).not.toMatch(/feature flags? (is|are) not configured/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
