@@ -2,10 +2,10 @@
  * Three real server processes behind a round-robin balancer, the local shape of the ALB and its
  * Fargate tasks. Stateless means any instance answers any call, and losing one loses nothing.
  */
-import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
+import { runClientCli } from '../../shared/test/support/client-cli';
 import { connect, text } from '../../shared/test/support/clients';
 import { startBalancer, type Balancer } from '../../local/balancer';
 import { HAPROXY_ROUND_ROBIN, haproxyInstalled, startHaproxy } from '../../local/haproxy';
@@ -28,7 +28,8 @@ describe.each(kinds)('a stateless cluster behind %s', (kind) => {
   let instances: string[] = [];
 
   beforeAll(async () => {
-    servers = await startServerProcesses(3, entry, { MCP_SHUTDOWN_DEADLINE_MS: '2000' });
+    // One requestState key for all three, as a deployment shares one: confirm_action's retry may land anywhere.
+    servers = await startServerProcesses(3, entry, { MCP_SHUTDOWN_DEADLINE_MS: '2000', MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') });
     const targets = servers.map((s) => s.url);
     balancer = kind === 'haproxy' ? await startHaproxy(HAPROXY_ROUND_ROBIN, targets) : await startBalancer({ targets });
     instances = await Promise.all(servers.map(async (s) => ((await (await fetch(`${s.url}/health`)).json()) as { instance: string }).instance));
@@ -53,11 +54,17 @@ describe.each(kinds)('a stateless cluster behind %s', (kind) => {
     }
   });
 
-  it('shows the spread with the README\'s ping-many client', async () => {
-    const client = join(__dirname, '../client/ping-many.ts');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', client, `${balancer!.url}/mcp`, '6']);
-    expect(stdout).toContain('legacy 6 calls answered by 3 instance(s)');
-    expect(stdout).toContain('modern 6 calls answered by 3 instance(s)');
+  it('shows the spread with the sample\'s client CLI, which exits 1 when fewer instances answer than expected', async () => {
+    const cli = join(__dirname, '../client/cli.ts');
+    // One after the other: a second client's calls in between would shift the round robin.
+    const spread = await runClientCli(cli, `${balancer!.url}/mcp`, ['--pings=6', '--expect-instances=3', '--confirm=no']);
+    const short = await runClientCli(cli, `${balancer!.url}/mcp`, ['--pings=2', '--expect-instances=3', '--confirm=no']);
+    expect(spread.stdout).toContain('legacy 6 calls answered by 3 instance(s)');
+    expect(spread.stdout).toContain('modern 6 calls answered by 3 instance(s)');
+    expect(spread.stdout).toMatch(/^OK: legacy: 6 pings on 3 instance\(s\); modern: 6 pings on 3 instance\(s\)/m);
+    expect(spread.code).toBe(0);
+    expect(short.stdout).toMatch(/^FAIL: legacy: 2 pings reached [12] instance\(s\), expected at least 3: is the balancer round-robin, and are 3 tasks running\?$/m);
+    expect(short.code).toBe(1);
   });
 
   it.each(eras)('keeps answering %s-era calls when an instance stops mid-run', async (era) => {
