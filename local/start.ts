@@ -33,8 +33,15 @@ interface Sample {
   portVariable: string;
   defaultPort: number;
   what: string;
+  /** What the banner's `npm run client` line adds after `--`, for this local shape. */
+  clientOptions?: string;
+  /** What the banner's `npm run inspector` line adds after `--method tools/list`. */
+  inspectorOptions?: string;
   start(port: number, env: NodeJS.ProcessEnv): Promise<Running>;
 }
+
+/** Tasks per ECS sample, as the stacks' default desiredCount. */
+const INSTANCES = 3;
 
 const samples: Record<string, Sample> = {
   'stateless-mcp-on-lambda': {
@@ -49,13 +56,16 @@ const samples: Record<string, Sample> = {
   'stateless-mcp-on-ecs': {
     portVariable: 'STATELESS_PORT',
     defaultPort: 3002,
-    what: '3 processes behind a round-robin balancer',
+    what: `${INSTANCES} processes behind a round-robin balancer`,
+    clientOptions: `--expect-instances=${INSTANCES}`,
     start: (port, env) => startCluster('stateless-mcp-on-ecs/src/main.ts', env, { port }),
   },
   'stateful-mcp-on-ecs': {
     portVariable: 'STATEFUL_PORT',
     defaultPort: 3003,
-    what: '3 processes behind the AWSALB-sticky balancer, sessions in DynamoDB (dynalite)',
+    what: `${INSTANCES} processes behind the AWSALB-sticky balancer, sessions in DynamoDB (dynalite)`,
+    // The Inspector keeps no cookies, so its 2025-era session would not stick to one process.
+    inspectorOptions: '--protocol-era modern',
     async start(port, env) {
       // One in-process dynalite for the three servers, so a session survives losing its process.
       const dynamo = await startDynalite();
@@ -74,9 +84,9 @@ const samples: Record<string, Sample> = {
   },
 };
 
-/** Three server processes, as three tasks, behind a balancer that stands in for the ALB. */
+/** Server processes, as tasks, behind a balancer that stands in for the ALB. */
 async function startCluster(entry: string, env: NodeJS.ProcessEnv, options: Omit<BalancerOptions, 'targets'>): Promise<Running> {
-  const servers = await startServerProcesses(3, join(root, entry), env);
+  const servers = await startServerProcesses(INSTANCES, join(root, entry), env);
   const balancer = await startBalancer({ ...options, targets: servers.map((s) => s.url) }).catch(async (error: unknown) => {
     await stopAll(servers);
     throw error;
@@ -128,22 +138,24 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const lines = chosen.map((name, i) => `  ${name.padEnd(25)} ${running[i]!.endpoint.padEnd(36)} ${samples[name]!.what}`);
-  const stateful = chosen.indexOf('stateful-mcp-on-ecs');
-  const anyEndpoint = running[0]!.endpoint;
-  process.stdout.write(
-    [
-      'MCP servers on loopback:',
-      ...lines,
-      '',
-      'Try them:',
-      ...(stateful >= 0 ? [`  MCP_SERVER_URL=${running[stateful]!.endpoint} npm run client -w stateful-mcp-on-ecs`] : []),
-      `  npx @modelcontextprotocol/inspector --cli ${anyEndpoint} --method tools/call --tool-name ping   # Inspector needs Node >= 22.19`,
-      '',
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(banner(chosen.map((name, i) => ({ name, sample: samples[name]!, endpoint: running[i]!.endpoint }))));
+}
+
+/** What runs where, and the commands to try each sample: every one of them works as printed (local/test/start.test.ts runs them). */
+function banner(started: Array<{ name: string; sample: Sample; endpoint: string }>): string {
+  return [
+    'MCP servers on loopback:',
+    ...started.map(({ name, sample, endpoint }) => `  ${name.padEnd(25)} ${endpoint.padEnd(36)} ${sample.what}`),
+    '',
+    'Try them (each client checks every answer, and exits 1 on a wrong one):',
+    ...started.map(({ name, sample, endpoint }) => `  MCP_SERVER_URL=${endpoint} npm run client -w ${name}${sample.clientOptions ? ` -- ${sample.clientOptions}` : ''}`),
+    '',
+    'List their tools with the MCP Inspector (on its own Node 22, installed into conformance/tools on first use):',
+    ...started.map(({ sample, endpoint }) => `  npm run inspector -- ${endpoint} --method tools/list${sample.inspectorOptions ? ` ${sample.inspectorOptions}` : ''}`),
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
 }
 
 main().catch((error: Error) => {

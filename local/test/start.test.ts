@@ -1,3 +1,8 @@
+/**
+ * `npm start` as a new user meets it: the root README's quickstart, the banner it prints, and every
+ * command in that banner run as printed (through a shell, from the repository root, with no terminal
+ * on standard input), then Ctrl-C.
+ */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -34,17 +39,43 @@ async function waitFor(output: () => string, text: string, child: ChildProcess, 
   }
 }
 
+/** Runs one printed command as a user pastes it into a shell; stdin is closed, as in a script or CI. */
+async function shell(command: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('sh', ['-c', command], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let [stdout, stderr] = ['', ''];
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  return { code: code as number | null, stdout, stderr };
+}
+
+/** The banner's commands: its indented lines that run something. */
+const commandsIn = (banner: string) => banner.split('\n').filter((line) => /^ {2}\S/.test(line) && line.includes('npm run ')).map((line) => line.trim());
+
+/** The root README's quickstart: its commands, and the banner it shows. */
+function readmeQuickstart(): { commands: string; banner: string } {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quickstart'));
+  const [, commands] = /```bash\n([\s\S]*?)```/.exec(section)!;
+  const [, banner] = /```text\n([\s\S]*?)```/.exec(section)!;
+  return { commands: commands!.trim(), banner: banner!.trim() };
+}
+
 describe('npm start', () => {
   jest.setTimeout(180_000);
 
-  it('serves all three samples, each usable by a real client, and Ctrl-C leaves no process behind', async () => {
+  it('serves all three samples; every command of its banner works as printed; the README quickstart shows that banner; Ctrl-C leaves no process behind', async () => {
     const marker = `MCP_START_SMOKE=${randomUUID()}`;
+    // The printed commands carry the marker too, so the last check covers what they started.
+    const markedEnv = { ...process.env, [marker.split('=')[0]!]: marker.split('=')[1] };
     const [lambda, stateless, stateful] = [await freePort(), await freePort(), await freePort()];
     // detached: its own process group, so the SIGINT below reaches it as a terminal's Ctrl-C does.
     const child = spawn('npm', ['start', '--silent'], {
       cwd: root,
       detached: true,
-      env: { ...process.env, LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful), [marker.split('=')[0]!]: marker.split('=')[1] },
+      env: { ...markedEnv, LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -68,13 +99,32 @@ describe('npm start', () => {
         }
       }
 
-      // The stateful sample's own client checks what it receives and exits non-zero otherwise.
-      const cli = await run(process.execPath, ['--import', 'tsx', 'stateful-mcp-on-ecs/client/cli.ts', '--confirm=yes'], {
-        cwd: root,
-        env: { ...process.env, MCP_SERVER_URL: `http://127.0.0.1:${stateful}/mcp` },
-        timeout: 60_000,
-      });
-      expect(cli.stdout).toMatch(/ping 5: instance \S+/);
+      // The README's quickstart is `npm ci && npm start`, and shows this very banner on the default ports.
+      const quickstart = readmeQuickstart();
+      expect(quickstart.commands).toBe('npm ci\nnpm start');
+      const banner = output.slice(output.indexOf('MCP servers on loopback:'), output.indexOf('Ctrl-C stops everything.') + 'Ctrl-C stops everything.'.length);
+      // The test's ports are longer than 3001-3003, so the column padding differs.
+      const columns = (text: string) => text.replace(/ +/g, ' ');
+      const onDefaultPorts = [lambda, stateless, stateful].reduce((text, port, i) => text.replaceAll(`127.0.0.1:${port}/`, `127.0.0.1:${3001 + i}/`), banner);
+      expect(columns(quickstart.banner)).toBe(columns(onDefaultPorts));
+
+      // Each sample's client checks what it receives and exits non-zero otherwise; they run at once,
+      // one per sample. The Inspector runs one at a time: the first run may install it.
+      const commands = commandsIn(banner);
+      const clients = commands.filter((c) => c.includes('npm run client'));
+      const inspectors = commands.filter((c) => c.includes('npm run inspector'));
+      expect([clients.length, inspectors.length]).toEqual([3, 3]);
+      const clientRuns = await Promise.all(clients.map((command) => shell(command, markedEnv, 60_000)));
+      clientRuns.forEach((result, i) => expect({ command: clients[i], code: result.code, last: result.stdout.trim().split('\n').pop() }).toEqual({ command: clients[i], code: 0, last: expect.stringMatching(/^OK: /) }));
+      expect(clientRuns[0]!.stdout).toMatch(/modern confirm_action: Not done/); // no terminal: the end of input answers "no" at once
+      expect(clientRuns[1]!.stdout).toContain('legacy 6 calls answered by 3 instance(s)');
+      expect(clientRuns[2]!.stdout).toMatch(/ping 5: instance \S+/);
+      for (const command of inspectors) {
+        const result = await shell(command, markedEnv, 120_000);
+        expect({ command, code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ command, code: 0, stderr: '' });
+        const listed = (JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
+        expect(listed).toEqual(expect.arrayContaining(['ping', 'echo', 'countdown', 'confirm_action']));
+      }
     } finally {
       process.kill(-child.pid!, 'SIGINT');
       await exited;
