@@ -3,17 +3,14 @@
  * form (`--method tools/list`) runs against every sample in start.test.ts, as the banner prints it;
  * this checks the web UI form and the refusals.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 import type { Serving } from '@mcp-on-aws/shared';
 
 import { freePort } from '../haproxy';
 import { startStateless } from '../../shared/test/support/servers';
-
-const root = join(__dirname, '../..');
+import { root, startDetached } from './support/detached';
 
 let server: Serving;
 beforeAll(async () => {
@@ -28,30 +25,20 @@ describe('npm run inspector', () => {
   it('opens the web UI on the given server when no --method is given', async () => {
     const [uiPort, sandboxPort] = [await freePort(), await freePort()];
     const mcp = `${server.url}/mcp`;
-    // detached: its own process group, so the whole of it can be stopped, as Ctrl-C does in a terminal.
-    const child = spawn('npm', ['run', '--silent', 'inspector', '--', mcp], {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, CLIENT_PORT: String(uiPort), MCP_SANDBOX_PORT: String(sandboxPort), MCP_AUTO_OPEN_ENABLED: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = once(child, 'exit');
+    const ui = startDetached('npm', ['run', '--silent', 'inspector', '--', mcp], { ...process.env, CLIENT_PORT: String(uiPort), MCP_SANDBOX_PORT: String(sandboxPort), MCP_AUTO_OPEN_ENABLED: 'false' });
+    const output = () => ui.stdout() + ui.stderr();
     try {
       const until = Date.now() + 150_000;
-      while (!/Auth token: \w+/.test(output) && child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      const [, token] = /Auth token: (\w+)/.exec(output) ?? [];
-      expect({ token: typeof token, output: token ? '' : output }).toEqual({ token: 'string', output: '' });
-      expect(output).toContain(`http://127.0.0.1:${uiPort}`);
+      while (!/Auth token: \w+/.test(output()) && ui.child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      const [, token] = /Auth token: (\w+)/.exec(output()) ?? [];
+      expect({ token: typeof token, output: token ? '' : output() }).toEqual({ token: 'string', output: '' });
+      expect(output()).toContain(`http://127.0.0.1:${uiPort}`);
 
       expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
       const config = (await (await fetch(`http://127.0.0.1:${uiPort}/api/config`, { headers: { 'x-mcp-remote-auth': `Bearer ${token}` } })).json()) as Record<string, unknown>;
       expect(config).toMatchObject({ defaultServerUrl: mcp, defaultTransport: 'streamable-http' });
     } finally {
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
-      await exited;
+      await ui.stop('SIGTERM');
     }
   });
 

@@ -3,7 +3,7 @@
  * command in that banner run as printed (through a shell, from the repository root, with no terminal
  * on standard input), then Ctrl-C.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 
 import { freePort } from '../haproxy';
 import { connect } from '../../shared/test/support/clients';
+import { root, startDetached } from './support/detached';
 
-const root = join(__dirname, '../..');
 const run = promisify(execFile);
 
 /** Processes whose environment carries the marker: the runner and every child it started. */
@@ -41,14 +41,11 @@ async function waitFor(output: () => string, text: string, child: ChildProcess, 
 
 /** Runs one printed command as a user pastes it into a shell; stdin is closed, as in a script or CI. */
 async function shell(command: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('sh', ['-c', command], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let [stdout, stderr] = ['', ''];
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-  const [code] = await once(child, 'exit');
+  const run = startDetached('sh', ['-c', command], env);
+  const timer = setTimeout(() => void run.stop('SIGKILL'), timeoutMs);
+  const code = await run.exited;
   clearTimeout(timer);
-  return { code: code as number | null, stdout, stderr };
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 /** The banner's commands: its indented lines that run something. */
@@ -71,20 +68,13 @@ describe('npm start', () => {
     // The printed commands carry the marker too, so the last check covers what they started.
     const markedEnv = { ...process.env, [marker.split('=')[0]!]: marker.split('=')[1] };
     const [lambda, stateless, stateful] = [await freePort(), await freePort(), await freePort()];
-    // detached: its own process group, so the SIGINT below reaches it as a terminal's Ctrl-C does.
-    const child = spawn('npm', ['start', '--silent'], {
-      cwd: root,
-      detached: true,
-      env: { ...markedEnv, LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Its own process group, so the SIGINT below reaches it as a terminal's Ctrl-C does.
+    const start = startDetached('npm', ['start', '--silent'], { ...markedEnv, LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful) });
+    const { child } = start;
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = once(child, 'exit');
 
     try {
-      await waitFor(() => output, 'Ctrl-C stops everything', child, 90_000);
+      await waitFor(() => (output = start.stdout() + start.stderr()), 'Ctrl-C stops everything', child, 90_000);
       expect(output).toContain(`http://127.0.0.1:${lambda}/local/mcp`);
       expect(output).toContain(`http://127.0.0.1:${stateless}/mcp`);
       expect(output).toContain(`http://127.0.0.1:${stateful}/mcp`);
@@ -126,8 +116,7 @@ describe('npm start', () => {
         expect(listed).toEqual(expect.arrayContaining(['ping', 'echo', 'countdown', 'confirm_action']));
       }
     } finally {
-      process.kill(-child.pid!, 'SIGINT');
-      await exited;
+      await start.stop('SIGINT');
     }
     const until = Date.now() + 10_000;
     while (processesMarked(marker).length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
