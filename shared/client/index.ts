@@ -3,5 +3,5 @@
  * confirmation prompt, and the checks of a stateless deployment. Import it as
  * `@mcp-on-aws/shared/client`; nothing under a `src/` does, so it never ships in an image or a bundle.
  */
-export { check, runClientCli, textOf, WrongAnswer, type ClientCli, type ClientRun, type ConfirmAnswer } from './cli';
+export { check, runClientCli, textOf, type ClientCli, type ClientRun, type ConfirmAnswer } from './cli';
 export { checkStateless, ERAS, type Era } from './stateless';
