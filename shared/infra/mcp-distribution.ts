@@ -123,10 +123,18 @@ export class McpDistribution extends Construct {
    * so a lookup at deploy time finds it (as the CDK's own README shows) once the distribution exists.
    */
   private admitOnlyTheVpcOrigin(loadBalancer: elbv2.ApplicationLoadBalancer, port: number): void {
-    const lookup = { service: 'EC2', action: 'describeSecurityGroups', parameters: { Filters: [
-      { Name: 'vpc-id', Values: [loadBalancer.vpc!.vpcId] },
-      { Name: 'group-name', Values: [VPC_ORIGIN_SECURITY_GROUP] },
-    ] }, physicalResourceId: cr.PhysicalResourceId.of(VPC_ORIGIN_SECURITY_GROUP), outputPaths: ['SecurityGroups.0.GroupId'] };
+    const lookup: cr.AwsSdkCall = {
+      service: 'EC2',
+      action: 'describeSecurityGroups',
+      parameters: {
+        Filters: [
+          { Name: 'vpc-id', Values: [loadBalancer.vpc!.vpcId] },
+          { Name: 'group-name', Values: [VPC_ORIGIN_SECURITY_GROUP] },
+        ],
+      },
+      physicalResourceId: cr.PhysicalResourceId.of(VPC_ORIGIN_SECURITY_GROUP),
+      outputPaths: ['SecurityGroups.0.GroupId'],
+    };
     const vpcOriginGroup = new cr.AwsCustomResource(this, 'VpcOriginSecurityGroup', {
       onCreate: lookup,
       onUpdate: lookup,
