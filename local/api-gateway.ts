@@ -1,9 +1,11 @@
 /**
  * A local API Gateway: a plain Node HTTP server on loopback that turns each request into the
- * REST API's Lambda proxy event (payload 1.0) and invokes the same handler Lambda runs. It
- * mirrors what the deployed API does at its edge: the stage in the URL, `ANY /mcp` as the only
- * resource, the 29 s integration timeout, and base64 answers decoded before they reach the client.
- * It is not API Gateway: no throttling, no access log, no 10 MB payload limit.
+ * REST API's Lambda proxy event (payload 1.0) and invokes the same handler Lambda runs, the way the
+ * deployed `ANY /mcp` integration does in `STREAM` mode: through `./lambda-runtime`'s stand-in for
+ * `InvokeWithResponseStream`. It reads the handler's prelude into the status and headers and passes
+ * the body on as the handler writes it. It mirrors the API's edge: the stage in the URL, `ANY /mcp`
+ * as the only resource, and the integration timeout. It is not API Gateway: no throttling, no
+ * access log, no idle timeout or bandwidth limit.
  *
  * `restApiEvent` is the one builder of that event: the emulator feeds it an incoming request, the
  * Lambda sample's tests and benchmark feed it plain fields.
@@ -11,15 +13,15 @@
  *   npm start -w stateless-mcp-on-lambda     # PORT=3100 by default; HOST=127.0.0.1
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { jsonLogger } from '@mcp-on-aws/shared';
 
-import type { LambdaResult } from '../stateless-mcp-on-lambda/src/events';
+import { invokeStreaming, isStreaming, splitPrelude, type Prelude, type StreamingHandler } from './lambda-runtime';
 
-/** What the emulator invokes: the Lambda sample's `handler`, or one a test builds. */
-export type LambdaHandler = (event: unknown, context?: unknown) => Promise<LambdaResult>;
+/** What the emulator invokes: the Lambda sample's `handler`, or one a test builds with `awslambda.streamifyResponse`. */
+export type LambdaHandler = StreamingHandler;
 
 export interface LocalApiOptions {
   handler: LambdaHandler;
@@ -29,9 +31,9 @@ export interface LocalApiOptions {
   stage?: string;
   /** The API's resources; anything else gets API Gateway's 403. */
   resources?: string[];
-  /** Content types API Gateway passes base64-encoded (the REST API's `binaryMediaTypes`). */
+  /** Content types API Gateway passes base64-encoded in the event (the REST API's `binaryMediaTypes`). */
   binaryMediaTypes?: string[];
-  /** API Gateway's integration timeout. */
+  /** The integration timeout: the stack's (65 s), past which the response is cut, or a 504 if none started. */
   timeoutMs?: number;
 }
 
@@ -42,13 +44,13 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', stage = 'local', resources = ['/mcp'], binaryMediaTypes = [], timeoutMs = 29_000 }: LocalApiOptions): Promise<LocalApi> {
+export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', stage = 'local', resources = ['/mcp'], binaryMediaTypes = [], timeoutMs = 65_000 }: LocalApiOptions): Promise<LocalApi> {
+  // A buffered handler behind a STREAM integration would answer garbage on AWS; refuse it here.
+  if (!isStreaming(handler)) throw new TypeError('the handler is not wrapped in awslambda.streamifyResponse');
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname.startsWith(`/${stage}/`) ? url.pathname.slice(stage.length + 1) : undefined;
-    if (!path || !resources.includes(path)) {
-      return void res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Missing Authentication Token"}');
-    }
+    if (!path || !resources.includes(path)) return gatewayError(res, 403, 'Missing Authentication Token');
     const requestId = randomUUID();
     let body: Buffer;
     try {
@@ -56,9 +58,23 @@ export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', sta
     } catch {
       return void res.destroy(); // the client went away mid-body
     }
-    const result = await invoke(handler, eventOf(req, url, path, stage, requestId, body, binaryMediaTypes), requestId, timeoutMs);
-    res.writeHead(result.statusCode, { ...flatten(result), 'x-amzn-requestid': requestId });
-    res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+    const context = { awsRequestId: requestId, functionName: 'local', getRemainingTimeInMillis: () => timeoutMs };
+    const { output, done } = invokeStreaming(handler, eventOf(req, url, path, stage, requestId, body, binaryMediaTypes), context);
+    // A client gone mid-stream closes the invocation's response stream: its later writes go nowhere.
+    res.once('close', () => output.destroy());
+    const timer = setTimeout(() => (res.headersSent ? res.destroy() : gatewayError(res, 504, 'Endpoint request timed out')), timeoutMs);
+    done.catch(() => undefined).finally(() => clearTimeout(timer));
+    let answer: Awaited<ReturnType<typeof splitPrelude>>;
+    try {
+      answer = await splitPrelude(output);
+    } catch {
+      return void (res.headersSent || res.destroyed ? undefined : gatewayError(res, 502, 'Internal server error')); // no prelude: API Gateway cannot answer
+    }
+    if (res.destroyed || res.headersSent) return;
+    res.writeHead(answer.prelude.statusCode ?? 200, { ...headersOf(answer.prelude), 'x-amzn-requestid': requestId });
+    answer.body.pipe(res);
+    // A handler that fails mid-stream cuts the connection, as API Gateway does once the status is out.
+    done.catch(() => res.destroy());
   });
   server.listen(port, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -172,28 +188,14 @@ function clfTime(time: Date): string {
   return `${day!.padStart(2, '0')}/${month}/${year}:${clock} +0000`;
 }
 
-/** What API Gateway answers when the function throws or runs past the integration timeout. */
-async function invoke(handler: LambdaHandler, event: unknown, requestId: string, timeoutMs: number): Promise<LambdaResult> {
-  const context = { awsRequestId: requestId, functionName: 'local', getRemainingTimeInMillis: () => timeoutMs };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<LambdaResult>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, gatewayError(504, 'Endpoint request timed out'));
-  });
-  try {
-    return await Promise.race([handler(event, context), timeout]);
-  } catch {
-    return gatewayError(502, 'Internal server error');
-  } finally {
-    clearTimeout(timer);
-  }
+/** API Gateway's own answer, JSON with a `message`, when it has none from the function. */
+function gatewayError(res: ServerResponse, statusCode: number, message: string): void {
+  res.writeHead(statusCode, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
 }
 
-function gatewayError(statusCode: number, message: string): LambdaResult {
-  return { statusCode, body: JSON.stringify({ message }), isBase64Encoded: false, headers: { 'content-type': 'application/json' } };
-}
-
-function flatten({ headers = {}, multiValueHeaders = {} }: LambdaResult): Record<string, string | string[]> {
-  return { ...headers, ...multiValueHeaders };
+/** The prelude's headers as a Node response takes them; `cookies` become `set-cookie`. */
+function headersOf({ headers = {}, multiValueHeaders = {}, cookies = [] }: Prelude): Record<string, string | string[]> {
+  return { ...headers, ...multiValueHeaders, ...(cookies.length > 0 && { 'set-cookie': cookies }) };
 }
 
 function lastValues(multi: Record<string, string[]>): Record<string, string> {
@@ -222,6 +224,7 @@ export async function runLocalApi(handler: LambdaHandler): Promise<void> {
 }
 
 if (require.main === module) {
-  // The one place the emulator names the Lambda sample's handler module.
+  // The one place the emulator names the Lambda sample's handler module. It loads after
+  // ./lambda-runtime (imported above) has put `awslambda` in place, as on Lambda.
   void import('../stateless-mcp-on-lambda/src/main').then(({ handler }) => runLocalApi(handler));
 }

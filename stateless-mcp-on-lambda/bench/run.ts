@@ -8,8 +8,10 @@
  *     same rounds measure three floors bundled the same way (./floors): Node's web classes alone,
  *     a one-tool SDK server, and that server behind hono/aws-lambda, so what the sample adds is
  *     visible apart from what any MCP SDK handler pays;
- *   - warm handler cost: `tools/call` events in-process against a hono/aws-lambda handler that
- *     answers a constant JSON body (the adapter alone), measured in the same run.
+ *   - warm handler cost: `tools/call` events in-process, each streamed through the runtime
+ *     stand-in (../../local/lambda-runtime) and read to its end, against the baseline of a buffered
+ *     hono/aws-lambda handler that answers a constant JSON body (the adapter alone), measured in the
+ *     same run; hono's `streamHandle` with the same constant body shows what streaming itself costs.
  *
  *   npm run bench -w stateless-mcp-on-lambda
  */
@@ -21,16 +23,16 @@ import { gzipSync } from 'node:zlib';
 
 import { build } from 'esbuild';
 import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
+import { handle, streamHandle } from 'hono/aws-lambda';
 
-import { esbuildOptions } from '../infra/bundling';
+import { invokeToEnd, type StreamingHandler } from '../../local/lambda-runtime';
+import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from '../test/support/events';
 
 const RUNS = 15;
 const WARM_CALLS = 2_000;
 const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 5).toString('base64') };
 const toolsList = [restEvent({ headers: json, body: rpc('tools/list') })];
-const INVOKE = join(__dirname, 'invoke.cjs');
 
 /** What each cold start loads; all but the first are bundled with the stack's esbuild settings. */
 const FLOORS = [
@@ -42,6 +44,8 @@ const FLOORS = [
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-bench-'));
   try {
+    const invoker = join(dir, 'invoke.cjs');
+    await build(invokerOptions(invoker));
     const shipped = join(dir, 'shipped/index.js');
     const withAjv = join(dir, 'ajv/index.js');
     const workerd = join(dir, 'workerd/index.js');
@@ -73,10 +77,10 @@ async function main() {
       wall.add(empty, await spawnUntil([empty], 'exit'));
       cpu.add(empty, await spawnCpu([cpuOnly]));
       for (const { bundle } of starts) {
-        wall.add(bundle, await spawnUntil([INVOKE, bundle], 'answer'));
-        cpu.add(bundle, await spawnCpu([INVOKE, bundle]));
+        wall.add(bundle, await spawnUntil([invoker, bundle], 'answer'));
+        cpu.add(bundle, await spawnCpu([invoker, bundle]));
       }
-      for (const bundle of [withAjv, workerd]) cpu.add(bundle, await spawnCpu([INVOKE, bundle]));
+      for (const bundle of [withAjv, workerd]) cpu.add(bundle, await spawnCpu([invoker, bundle]));
     }
     const base = { wall: wall.median(empty), cpu: cpu.median(empty) };
     const over = (bundle: string) => ({ wall: wall.median(bundle) - base.wall, cpu: cpu.median(bundle) - base.cpu });
@@ -95,14 +99,18 @@ async function main() {
     console.log(`  CPU, SDK workerd shims:    ${(cpu.median(workerd) / cpu.median(shipped)).toFixed(2)}x as shipped`);
 
     Object.assign(process.env, env);
-    const { handler } = require(shipped) as { handler: (event: unknown) => Promise<{ statusCode: number }> };
-    const adapter = handle(new Hono().post('/mcp', (c) => c.json({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x' }] } })));
+    const { handler } = require(shipped) as { handler: StreamingHandler };
+    const constant = () => new Hono().post('/mcp', (c) => c.json({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x' }] } }));
+    const adapter = handle(constant());
+    const streamingAdapter = streamHandle(constant()) as unknown as StreamingHandler;
     const legacy = restEvent({ headers: json, body: rpc('tools/call', { name: 'echo', arguments: { message: 'x' } }) });
     const modern = restEvent({ headers: modernHeaders('tools/call', 'echo'), body: rpc('tools/call', { name: 'echo', arguments: { message: 'x' }, _meta: modernMeta }) });
     const adapterMs = await perCall(() => adapter(legacy as never));
-    const legacyMs = await perCall(() => handler(legacy));
-    const modernMs = await perCall(() => handler(modern));
+    const streamingMs = await perCall(() => invokeToEnd(streamingAdapter, legacy));
+    const legacyMs = await perCall(() => invokeToEnd(handler, legacy));
+    const modernMs = await perCall(() => invokeToEnd(handler, modern));
     console.log(`warm, hono adapter alone:   ${(adapterMs * 1000).toFixed(0)} µs per event (baseline)`);
+    console.log(`warm, hono streamHandle alone: ${(streamingMs * 1000).toFixed(0)} µs per event (${(streamingMs / adapterMs).toFixed(1)}x baseline)`);
     console.log(`warm tools/call, 2025 era:  ${(legacyMs * 1000).toFixed(0)} µs per event (${(legacyMs / adapterMs).toFixed(1)}x baseline)   target <= 1 ms`);
     console.log(`warm tools/call, 2026 era:  ${(modernMs * 1000).toFixed(0)} µs per event (${(modernMs / adapterMs).toFixed(1)}x baseline)   target <= 1 ms`);
   } finally {

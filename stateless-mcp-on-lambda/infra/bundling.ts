@@ -23,6 +23,11 @@ export const BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
 };
 
+/** The cold-start harness (../bench/invoke.ts), bundled so that it starts as plain Node. */
+export function invokerOptions(outfile: string): BuildOptions {
+  return { entryPoints: [join(__dirname, '../bench/invoke.ts')], bundle: true, platform: 'node', format: 'cjs', target, outfile, logLevel: 'silent' };
+}
+
 /** The same bundle through esbuild's API. */
 export function esbuildOptions(outfile: string): BuildOptions {
   return { entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', target, external, alias, minify: true, sourcemap: true, outfile, logLevel: 'silent' };

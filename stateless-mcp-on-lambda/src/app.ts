@@ -15,9 +15,15 @@ export interface LambdaAppOptions {
   log: Logger;
 }
 
-/** What hono/aws-lambda hands the app next to the `Request`: the event's request context. */
+/**
+ * What hono/aws-lambda hands the app next to the `Request`: the event's request context, and the
+ * invocation's context, to which the handler adds `clientGone` (./main).
+ */
 type Env = {
-  Bindings: { requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } } };
+  Bindings: {
+    requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
+    context?: { clientGone?: AbortSignal };
+  };
   Variables: { body: unknown };
 };
 
@@ -45,8 +51,11 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
       );
     const body = c.res.body;
     if (!body) return logLine();
-    // An SSE answer is still running when the headers are ready: log when its last byte is read.
-    c.res = new Response(body.pipeThrough(new TransformStream({ flush: logLine })), c.res);
+    // An SSE answer is still running when the headers are ready: log when its last byte is read,
+    // or when the client goes, which also cancels the answer, and so the tool call behind it.
+    const clientGone = c.env?.context?.clientGone;
+    clientGone?.addEventListener('abort', logLine, { once: true });
+    c.res = new Response(body.pipeThrough(new TransformStream({ flush: logLine }), { signal: clientGone }), c.res);
   });
 
   const guard: MiddlewareHandler<Env> = async (c, next) => {
@@ -96,10 +105,12 @@ function refused({ status, code, message, headers }: Refusal): Response {
 }
 
 /**
- * A buffered API Gateway answer leaves only when its stream ends, and a `subscriptions/listen` stream
- * never does, so this deployment does not offer the method: 404 with -32601, as the 2026-07-28 spec
- * wants for a method a server does not implement. The servers' `server/discover` advertises no
- * list-change or subscription capability here, so a client has no reason to ask.
+ * A `subscriptions/listen` stream would run in one execution environment and hear only the changes
+ * made there, never those of the environments serving the client's other requests; and it would
+ * hold an execution, billed, until the function timeout. So this deployment does not offer the
+ * method: 404 with -32601, as the 2026-07-28 spec wants for a method a server does not implement.
+ * The servers' `server/discover` advertises no list-change or subscription capability here, so a
+ * client has no reason to ask.
  */
 function isListenRequest(body: unknown): body is { id: string | number } {
   const message = body as { method?: unknown; id?: unknown } | undefined;
@@ -107,7 +118,7 @@ function isListenRequest(body: unknown): body is { id: string | number } {
 }
 
 function listenNotOffered(id: string | number): Response {
-  const error = { code: JsonRpcCode.MethodNotFound, message: 'Method not found: subscriptions/listen is not offered on Lambda (a buffered answer cannot hold a stream open)' };
+  const error = { code: JsonRpcCode.MethodNotFound, message: 'Method not found: subscriptions/listen is not offered on Lambda (a listen stream would hear only its own execution environment)' };
   return new Response(JSON.stringify({ jsonrpc: '2.0', id, error }), { status: 404, headers: { 'content-type': 'application/json' } });
 }
 

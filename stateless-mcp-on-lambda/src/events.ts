@@ -1,24 +1,16 @@
 /**
- * The one check hono/aws-lambda leaves to us: is this an HTTP event at all? API Gateway never
- * sends a malformed one, but a test console, a misrouted trigger or a hand-made `aws lambda invoke`
- * can, and hono would then throw before it could answer. A typed result, not an exception.
+ * The one check hono/aws-lambda leaves to us: is this an HTTP event that converts to a `Request`?
+ * API Gateway never sends a malformed one, but a test console, a misrouted trigger or a hand-made
+ * `aws lambda invoke` can, and hono's `streamHandle` would then write no status at all. A typed
+ * result, not an exception.
  */
-import { JsonRpcCode, jsonRpcErrorBody } from '@mcp-on-aws/shared';
-
-/** The result shape API Gateway (both payload versions) and Function URLs accept. */
-export interface LambdaResult {
-  statusCode: number;
-  body: string;
-  isBase64Encoded: boolean;
-  headers?: Record<string, string | string[]>;
-  multiValueHeaders?: Record<string, string[]>;
-  cookies?: string[];
-}
 
 // The methods a REST API's `ANY` accepts.
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// What `Headers` refuses in a value.
+const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
 
 type Checked = { ok: true } | { ok: false; message: string };
 
@@ -41,26 +33,18 @@ export function checkEvent(event: unknown): Checked {
     for (const [name, value] of Object.entries(headers)) {
       if (!TOKEN.test(name)) return fail(`invalid header name ${JSON.stringify(name)}`);
       const values = field === 'headers' ? [value] : value;
-      if (!Array.isArray(values) || !values.every((v) => v === undefined || v === null || typeof v === 'string')) return fail(`invalid value for header ${name}`);
+      if (!Array.isArray(values) || !values.every((v) => v === undefined || v === null || (typeof v === 'string' && !FORBIDDEN_IN_VALUE.test(v)))) return fail(`invalid value for header ${name}`);
     }
   }
+  // hono builds the URL from the API's domain name (or Host) and the path.
+  const domain = typeof context.domainName === 'string' ? context.domainName : hostOf(event);
+  if (!URL.canParse(`https://${domain ?? ''}${path}`)) return fail('the domain name and path do not make a URL');
   return { ok: true };
 }
 
-export function errorResult(statusCode: number, code: number, message: string): LambdaResult {
-  return { statusCode, body: jsonRpcErrorBody(code, message), isBase64Encoded: false, headers: { 'content-type': 'application/json' } };
-}
-
-/**
- * hono answers an event it cannot turn into a `Request` with plain text ("Invalid request", or
- * "Internal Server Error" when the error is not a `TypeError` of this realm). The app itself never
- * answers text/plain, and that conversion reads nothing but the event, so such an answer is always
- * the event's fault: re-dress it as a 400.
- */
-export function asJsonRpc(result: LambdaResult): LambdaResult {
-  const contentType = result.headers?.['content-type'] ?? result.multiValueHeaders?.['content-type']?.[0];
-  if (typeof contentType !== 'string' || !contentType.startsWith('text/plain')) return result;
-  return errorResult(400, JsonRpcCode.InvalidRequest, 'Bad event: it does not convert to an HTTP request');
+function hostOf(event: Record<string, unknown>): string | undefined {
+  const host = (event.headers as Record<string, unknown> | undefined)?.host ?? (event.multiValueHeaders as Record<string, unknown[]> | undefined)?.host?.[0];
+  return typeof host === 'string' ? host : undefined;
 }
 
 function fail(message: string): Checked {

@@ -1,20 +1,23 @@
 /**
- * MCP served straight from a Lambda handler behind API Gateway: no web adapter, no container,
- * no session. Every invocation is one POST answered by a fresh server from the shared factory,
- * in either protocol era, and the answer goes back buffered in one API Gateway result.
+ * MCP served straight from a Lambda handler behind API Gateway, streamed: no web adapter, no
+ * container, no session. Every invocation is one POST answered by a fresh server from the shared
+ * factory, in either protocol era, and the answer streams back through API Gateway's response
+ * streaming (`InvokeWithResponseStream`) as the server writes it: progress arrives live.
  *
- * What it gives up: the 2025-era GET stream (405), server push between requests, and live
- * progress, which arrives all at once when the response ends. Human-in-the-loop still works for
- * 2026-era clients: `input_required` with a signed `requestState` carries the state.
+ * What it gives up: the 2025-era GET stream (405), server push between requests, and listen
+ * streams (each execution environment would hear only its own changes). Human-in-the-loop still
+ * works for 2026-era clients: `input_required` with a signed `requestState` carries the state.
  *
  * The tools live in `@mcp-on-aws/shared`; the HTTP rules in `./app`; the stack in `../infra`.
  */
-import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, loadConfig, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
+import type { Writable } from 'node:stream';
+
+import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, jsonRpcErrorBody, loadConfig, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import { defaultIsContentTypeBinary, handle, type LambdaEvent } from 'hono/aws-lambda';
+import { streamHandle } from 'hono/aws-lambda';
 
 import { createLambdaApp } from './app';
-import { asJsonRpc, checkEvent, errorResult, type LambdaResult } from './events';
+import { checkEvent } from './events';
 
 export interface LambdaHandlerOptions {
   config: Config;
@@ -24,39 +27,50 @@ export interface LambdaHandlerOptions {
   log?: Logger;
 }
 
-export type LambdaHandler = (event: unknown, context?: unknown) => Promise<LambdaResult>;
+/** A response-streaming handler: the runtime hands it a writable for the HTTP response. */
+export type LambdaHandler = (event: unknown, responseStream: Writable, context?: unknown) => Promise<void>;
 
-/**
- * hono's default calls `text/event-stream` binary and base64-encodes it, so a 2025-era client
- * behind API Gateway would read base64. SSE and JSON stay text; the rest keeps hono's rule.
- */
-export function isContentTypeBinary(contentType: string): boolean {
-  if (/^text\/event-stream\b/i.test(contentType) || /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) return false;
-  return defaultIsContentTypeBinary(contentType);
-}
+/** What the Node.js Lambda runtime puts on the global object before it loads this module. */
+declare const awslambda: {
+  streamifyResponse<H extends LambdaHandler>(handler: H): H;
+  HttpResponseStream: { from(stream: Writable, prelude: { statusCode: number; headers: Record<string, string> }): Writable };
+};
 
 export function createLambdaHandler({ config, instance, extensions, log = jsonLogger }: LambdaHandlerOptions): LambdaHandler {
   const mcp = createMcpHandler(createServerFactory({ instance, config, extensions }), {
-    maxSubscriptions: 0, // a listen stream never ends, and a buffered Lambda answer only leaves when it does
-    keepAliveMs: 0, // keep-alive comments would only be buffered with the rest
+    maxSubscriptions: 0, // no listen streams: each execution environment would hear only its own changes (./app)
+    keepAliveMs: 15_000, // a comment on a quiet SSE answer, inside the 30 s idle timeout of an edge-optimized API or CloudFront
     maxRequestBodySize: config.maxBodyBytes,
   });
-  const lambda = handle(createLambdaApp({ config, instance, mcp, log }), { isContentTypeBinary });
+  // hono's streamHandle falls short in two places (hono/dist/adapter/aws-lambda/handler.js, 4.13):
+  // an event it cannot turn into a Request gets "Internal Server Error" written with no prelude, so
+  // no status at all (checkEvent refuses every such event first); and when the response stream
+  // closes mid-answer (a client gone), it notices only at its next write, and never cancels the
+  // answer, so the tool would run on (the app cancels it on `clientGone`).
+  const stream = streamHandle(createLambdaApp({ config, instance, mcp, log })) as unknown as LambdaHandler;
 
-  return async (event, context) => {
+  return awslambda.streamifyResponse(async (event, responseStream, context) => {
+    // Before any stream starts, so a bad event still gets its 400.
     const checked = checkEvent(event);
     if (!checked.ok) {
       log({ msg: 'bad event', level: 'warn', instance: instance.id, detail: checked.message });
-      return errorResult(400, JsonRpcCode.InvalidRequest, checked.message);
+      return badEvent(responseStream, checked.message);
     }
-    try {
-      return asJsonRpc(await lambda(event as LambdaEvent, context as Parameters<typeof lambda>[1]));
-    } catch (error) {
-      // Nothing a client sends reaches here; but an invocation must never end in an unhandled rejection.
-      log({ msg: 'unhandled error', level: 'error', instance: instance.id, detail: String(error) });
-      return errorResult(500, JsonRpcCode.InternalError, 'Internal error');
-    }
-  };
+    await stream(event, responseStream, withClientGone(context, responseStream));
+  });
+}
+
+/** The invocation's context, plus a signal that aborts when the response stream closes before it ends. */
+function withClientGone(context: unknown, responseStream: Writable): object {
+  const gone = new AbortController();
+  responseStream.once('close', () => responseStream.writableFinished || gone.abort());
+  return Object.assign(Object.create(context ?? null) as object, { clientGone: gone.signal });
+}
+
+function badEvent(responseStream: Writable, message: string): void {
+  const response = awslambda.HttpResponseStream.from(responseStream, { statusCode: 400, headers: { 'content-type': 'application/json' } });
+  response.write(jsonRpcErrorBody(JsonRpcCode.InvalidRequest, message)); // `write`, not `end(body)`: the prelude goes out on the first write
+  response.end();
 }
 
 // Built once per execution environment; every warm invocation reuses it.

@@ -1,3 +1,5 @@
+// First: the runtime's `awslambda` global, which src/main.ts uses as it loads, as on Lambda.
+import { awslambda } from '../../local/lambda-runtime';
 import { detectInstance, INSTANCE_URI, loadConfig, NO_INPUT_CHANNEL } from '@mcp-on-aws/shared';
 
 import { connect, text } from '../../shared/test/support/clients';
@@ -36,19 +38,17 @@ describe.each(['legacy', 'modern'] as const)('a real v2 client through the local
     }
   });
 
-  it('delivers countdown progress, all of it only when the answer ends (buffered)', async () => {
+  it('streams countdown progress live: the first step arrives at least 1 s before the result', async () => {
     const client = await connect(api.url, era);
     try {
       const arrivals: number[] = [];
       const started = Date.now();
-      const result = await client.callTool({ name: 'countdown', arguments: { steps: 3, delayMs: 150 } }, { onprogress: () => void arrivals.push(Date.now() - started) });
+      const result = await client.callTool({ name: 'countdown', arguments: { steps: 3, delayMs: 600 } }, { onprogress: () => void arrivals.push(Date.now() - started) });
       const finished = Date.now() - started;
       expect(text(result)).toBe('Lift-off after 3 steps');
       expect(arrivals).toHaveLength(3);
-      // Streamed, the first step would arrive at ~150 ms and the result 300 ms later; buffered,
-      // every step arrives after all three (450 ms), together with the result.
-      expect(Math.min(...arrivals)).toBeGreaterThanOrEqual(400);
-      expect(finished - Math.min(...arrivals)).toBeLessThan(250);
+      // Streamed, step 1 arrives at ~600 ms and the result at ~1,800 ms; buffered, all of them at ~1,800 ms.
+      expect(finished - arrivals[0]!).toBeGreaterThanOrEqual(1_000);
     } finally {
       await client.close();
     }
@@ -107,8 +107,41 @@ describe('the local API Gateway edge', () => {
     expect(bad.headers['x-amzn-requestid']).toEqual(expect.any(String));
   });
 
+  it('ends the invocation when the client disconnects mid-stream, with no unhandled error, and serves on', async () => {
+    const failures: unknown[] = [];
+    const onFailure = (error: unknown) => void failures.push(error);
+    process.on('unhandledRejection', onFailure).on('uncaughtException', onFailure);
+    const honoReport = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const lambda = createLambdaHandler({ config: loadConfig({}), instance: detectInstance({}), log: () => {} });
+    let invocationEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (invocationEnded = resolve));
+    const local = await startLocalApi({ handler: awslambda.streamifyResponse(async (event, stream, context) => void (await lambda(event, stream, context), invocationEnded())) });
+    try {
+      const started = Date.now();
+      const abort = new AbortController();
+      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'countdown', arguments: { steps: 3, delayMs: 600 }, _meta: { progressToken: 1 } } });
+      const response = await fetch(`${local.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body, signal: abort.signal });
+      const reader = response.body!.getReader();
+      let received = '';
+      while (!received.includes('notifications/progress')) received += new TextDecoder().decode((await reader.read()).value);
+      abort.abort();
+      await ended;
+      // Step 2 would be written at ~1,200 ms and the countdown would end at ~1,800 ms: the invocation
+      // ended at the disconnect, before either (hono alone notices only at its next write).
+      expect(Date.now() - started).toBeLessThan(1_150);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(failures).toEqual([]);
+      const next = await raw(`${local.url}/mcp`, { headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }) });
+      expect(next.status).toBe(200);
+    } finally {
+      process.off('unhandledRejection', onFailure).off('uncaughtException', onFailure);
+      honoReport.mockRestore();
+      await local.close();
+    }
+  });
+
   it('answers 504 like API Gateway when the function runs past the integration timeout', async () => {
-    const slow = await startLocalApi({ handler: () => new Promise(() => {}), timeoutMs: 50 });
+    const slow = await startLocalApi({ handler: awslambda.streamifyResponse(() => new Promise(() => {})), timeoutMs: 50 });
     try {
       const response = await raw(`${slow.url}/mcp`, { body: '{}' });
       expect([response.status, JSON.parse(response.text)]).toEqual([504, { message: 'Endpoint request timed out' }]);

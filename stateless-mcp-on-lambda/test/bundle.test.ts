@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
-import { esbuildOptions } from '../infra/bundling';
+import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from './support/events';
 
 const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 9).toString('base64') };
@@ -18,15 +18,17 @@ const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, M
 describe('the bundle the stack ships', () => {
   let dir: string;
   let bundle: string;
+  let invoker: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-bundle-'));
     bundle = join(dir, 'index.js');
-    await build(esbuildOptions(bundle));
+    invoker = join(dir, 'invoke.cjs');
+    await Promise.all([build(esbuildOptions(bundle)), build(invokerOptions(invoker))]);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const invoke = (events: unknown[]) => {
-    const out = execFileSync(process.execPath, [join(__dirname, '../bench/invoke.cjs'), bundle], { input: JSON.stringify(events), env, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [invoker, bundle], { input: JSON.stringify(events), env, encoding: 'utf8' });
     return JSON.parse(out.trimEnd().split('\n').pop()!);
   };
 
@@ -41,9 +43,9 @@ describe('the bundle the stack ships', () => {
     expect(/test_simple_text|test_trigger_tool_change|test:\/\/static-text/.exec(text)?.[0]).toBeUndefined();
   });
 
-  it('lists the tools in a fresh process, as SSE text', () => {
+  it('lists the tools in a fresh process, streamed as SSE text', () => {
     const [result] = invoke([restEvent({ headers: json, body: rpc('tools/list') })]);
-    expect(result).toMatchObject({ statusCode: 200, isBase64Encoded: false });
+    expect(result).toMatchObject({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, isBase64Encoded: false });
     expect(result.body).toMatch(/^event: message\ndata: .*"name":"confirm_action"/);
   });
 

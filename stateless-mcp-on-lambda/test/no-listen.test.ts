@@ -1,6 +1,6 @@
 /**
- * A buffered Lambda answer leaves only when its stream ends, and a `subscriptions/listen` stream
- * never ends, so the Lambda deployment does not offer the method: it answers 404 with -32601 and
+ * A `subscriptions/listen` stream on Lambda would hear only the changes of its own execution
+ * environment, so the Lambda deployment does not offer the method: it answers 404 with -32601 and
  * advertises no list-change or subscription capability in `server/discover`.
  */
 import { conformanceFixtures } from '../../conformance/src/fixtures';

@@ -5,6 +5,8 @@
  * `path`; HTTP API lowercases headers, joins repeats with commas, puts cookies in their own array
  * and keeps a named stage in `rawPath`.
  */
+// First: the runtime's `awslambda` global, which src/main.ts uses as it loads, as on Lambda.
+import { invokeToEnd } from '../../../local/lambda-runtime';
 import { createLambdaHandler } from '../../src/main';
 import { loadConfig, detectInstance, type LogLine, type ServerExtension } from '@mcp-on-aws/shared';
 
@@ -49,12 +51,15 @@ export function httpApiEvent({ method = 'POST', path = '/mcp', headers = {}, que
   };
 }
 
-/** A handler as the stack configures it (production, the API's hostname), logging into an array. */
+/**
+ * A handler as the stack configures it (production, the API's hostname), logging into an array,
+ * invoked as `InvokeWithResponseStream` does and read to its end as API Gateway reads it.
+ */
 export function lambdaHandler(env: NodeJS.ProcessEnv = {}, extensions?: ServerExtension[]) {
   const lines: LogLine[] = [];
   const config = loadConfig({ NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'), ...env });
   const handler = createLambdaHandler({ config, instance: detectInstance({ AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]0123456789abcdef' }), extensions, log: (line) => void lines.push(line) });
-  return Object.assign(handler, { lines });
+  return Object.assign((event: unknown) => invokeToEnd(handler, event), { lines, streaming: handler });
 }
 
 export const json = { 'Content-Type': 'application/json', Accept: ACCEPT };
