@@ -20,15 +20,23 @@ export interface StatelessMcpOnLambdaProps extends StackProps {
 
 /** The one stage: the URL's first segment, and part of the execution-log group's name. */
 const STAGE = 'prod';
-/** Stage throttling: steady requests per second, and the burst above it. */
-const RATE_LIMIT = 10;
+/**
+ * The longest a call runs. A streamed answer may last 15 minutes, but every second of it holds an
+ * execution: a minute is three times countdown's 20 s, and keeps the concurrency bound below.
+ */
+const FUNCTION_TIMEOUT = Duration.seconds(60);
+/** Past API Gateway's buffered 29 s, as streaming allows, and past the function's, so the function ends a runaway call. */
+const INTEGRATION_TIMEOUT = Duration.seconds(65);
+/**
+ * Stage throttling: steady requests per second, and the burst above it. Concurrency is rate ×
+ * duration: BURST_LIMIT + RATE_LIMIT × 60 s = 260 executions at most, all at the function timeout.
+ */
+const RATE_LIMIT = 4;
 const BURST_LIMIT = 20;
-/** The longest a call runs: under API Gateway's 29 s, and above countdown's 20 s. */
-const FUNCTION_TIMEOUT = Duration.seconds(25);
 
 /**
- * MCP on Lambda behind a Regional REST API: `ANY /mcp` is a Lambda proxy to a function that
- * serves both protocol eras statelessly. No web adapter layer, no container, no VPC.
+ * MCP on Lambda behind a Regional REST API: `ANY /mcp` is a streaming Lambda proxy to a function
+ * that serves both protocol eras statelessly. No web adapter layer, no container, no VPC.
  * Reads top to bottom as a request travels: gateway, function, the key the function signs with.
  */
 export class StatelessMcpOnLambda extends Stack {
@@ -52,8 +60,8 @@ export class StatelessMcpOnLambda extends Stack {
       deployOptions: {
         stageName: STAGE,
         // Concurrency is rate × duration, so the stage bounds what anonymous traffic can hold:
-        // at most BURST_LIMIT + RATE_LIMIT × 25 s = 270 executions, all countdowns, about a
-        // quarter of the account's default 1,000 (README, "Bound the concurrency").
+        // at most BURST_LIMIT + RATE_LIMIT × 60 s = 260 executions, every call at the function
+        // timeout, about a quarter of the account's default 1,000 (README, "Bound the concurrency").
         throttlingRateLimit: RATE_LIMIT,
         throttlingBurstLimit: BURST_LIMIT,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
@@ -88,7 +96,7 @@ export class StatelessMcpOnLambda extends Stack {
       // 1,769 MB buys one vCPU; 1,024 MB (~0.6 vCPU) keeps the cold start's module load short,
       // while a warm call (~1 ms of CPU) costs about the same at any size.
       memorySize: 1024,
-      timeout: FUNCTION_TIMEOUT, // the function, not the gateway, ends a runaway call
+      timeout: FUNCTION_TIMEOUT, // the function, not the gateway (INTEGRATION_TIMEOUT), ends a runaway call
       reservedConcurrentExecutions: reservedConcurrency,
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       bundling: BUNDLING,
@@ -104,7 +112,10 @@ export class StatelessMcpOnLambda extends Stack {
     // ───── Authentication goes here ─────
     // The authorizer (Cognito or a Lambda authorizer validating OAuth 2.1 tokens) is passed to
     // this one addMethod as `{ authorizer }`; until then the endpoint is open (see the README).
-    mcp.addMethod('ANY', new apigateway.LambdaIntegration(this.fn, { proxy: true }));
+    // STREAM: API Gateway invokes the function with InvokeWithResponseStream (the
+    // `response-streaming-invocations` URI) and passes the answer on as the function writes it.
+    const integration = new apigateway.LambdaIntegration(this.fn, { proxy: true, responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: INTEGRATION_TIMEOUT });
+    mcp.addMethod('ANY', integration);
 
     new CfnOutput(this, 'McpUrl', { value: this.api.urlForPath('/mcp'), description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
 

@@ -21,9 +21,9 @@ describe('StatelessMcpOnLambda', () => {
     template = Template.fromStack(new StatelessMcpOnLambda(app(), 'StatelessMcpOnLambda'));
   });
 
-  it('runs the bundled handler on Node 22 or newer, ARM64, under API Gateway\'s 29 s', () => {
+  it('runs the bundled handler on Node 22 or newer, ARM64, for at most a minute', () => {
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function')).map((r) => r.Properties);
-    expect(fn).toMatchObject({ Handler: 'index.handler', Architectures: ['arm64'], MemorySize: 1024, Timeout: 25 });
+    expect(fn).toMatchObject({ Handler: 'index.handler', Architectures: ['arm64'], MemorySize: 1024, Timeout: 60 });
     expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
     expect(fn.Layers).toBeUndefined(); // no Lambda Web Adapter
     expect(fn.Environment.Variables).toMatchObject({ NODE_ENV: 'production', NODE_OPTIONS: '--enable-source-maps' });
@@ -58,6 +58,19 @@ describe('StatelessMcpOnLambda', () => {
     expect(stage!.DependsOn).toContain(id);
   });
 
+  it('streams the answer: ResponseTransferMode STREAM through the response-streaming invocation URI, the integration outlasting the function', () => {
+    const [method] = Object.values(template.findResources('AWS::ApiGateway::Method')).map((r) => r.Properties);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function')).map((r) => r.Properties);
+    expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST', ResponseTransferMode: 'STREAM', TimeoutInMillis: 65_000 });
+    const uri = JSON.stringify(method.Integration.Uri);
+    expect(uri).toContain(':lambda:path/2021-11-15/functions/');
+    expect(uri).toMatch(/\/response-streaming-invocations"\]\]\}$/);
+    // Past the buffered 29 s; the function's own timeout ends a runaway call before the gateway does.
+    expect(method.Integration.TimeoutInMillis).toBeGreaterThan(29_000);
+    expect(method.Integration.TimeoutInMillis).toBeGreaterThan(fn.Timeout * 1000);
+    expect(method.Integration.TimeoutInMillis).toBeLessThanOrEqual(15 * 60_000); // API Gateway's longest stream
+  });
+
   it('serves ANY /mcp as a Lambda proxy on a Regional REST API', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'mcp' });
@@ -69,7 +82,7 @@ describe('StatelessMcpOnLambda', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 4, ThrottlingBurstLimit: 20, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
     });
   });
 
