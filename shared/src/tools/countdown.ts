@@ -4,7 +4,7 @@ import * as z from 'zod/v4';
 
 import { jsonSchemaOnce } from './json-schema-once';
 
-// 10 steps of 2 s at most: 20 s stays under API Gateway's 29 s integration timeout.
+// 10 steps of 2 s at most: 20 s is enough to watch progress, and a step of 2 s stays far inside any idle timeout.
 export const COUNTDOWN_LIMITS = { maxSteps: 10, maxDelayMs: 2_000 };
 
 const config = {
