@@ -60,7 +60,7 @@ export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', sta
     }
     const context = { awsRequestId: requestId, functionName: 'local', getRemainingTimeInMillis: () => timeoutMs };
     const { output, done } = invokeStreaming(handler, eventOf(req, url, path, stage, requestId, body, binaryMediaTypes), context);
-    // A client gone mid-stream closes the invocation's response stream: its later writes go nowhere.
+    // A client gone mid-stream closes the invocation's response stream, as a closed connection would.
     res.once('close', () => output.destroy());
     const timer = setTimeout(() => (res.headersSent ? res.destroy() : gatewayError(res, 504, 'Endpoint request timed out')), timeoutMs);
     done.catch(() => undefined).finally(() => clearTimeout(timer));

@@ -126,29 +126,21 @@ export interface StreamedResult {
   /** What the prelude says; a streamed prelude carries no such flag, so the body is the bytes as written. */
   isBase64Encoded: boolean;
   body: string;
-  prelude: Prelude;
-  /** Every byte the handler wrote, prelude and delimiter included. */
-  raw: Buffer;
 }
 
 /** Invokes a streaming handler to its end and reads its response the way API Gateway would. */
 export async function invokeToEnd(handler: StreamingHandler, event: unknown, context?: unknown): Promise<StreamedResult> {
   const { output, done } = invokeStreaming(handler, event, context);
+  const { prelude, body } = await splitPrelude(output);
   const chunks: Buffer[] = [];
-  output.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await Promise.all([done, new Promise((resolve, reject) => output.once('end', resolve).once('error', reject))]);
-  const raw = Buffer.concat(chunks);
-  const at = raw.indexOf(DELIMITER);
-  if (at < 0) throw new Error(`no prelude in the response: ${raw.subarray(0, 80).toString('utf8')}`);
-  const prelude = JSON.parse(raw.subarray(0, at).toString('utf8')) as Prelude;
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  await done;
   return {
     statusCode: prelude.statusCode ?? 200,
     headers: prelude.headers ?? {},
     ...(prelude.multiValueHeaders && { multiValueHeaders: prelude.multiValueHeaders }),
     ...(prelude.cookies && { cookies: prelude.cookies }),
     isBase64Encoded: prelude.isBase64Encoded === true,
-    body: raw.subarray(at + DELIMITER.length).toString('utf8'),
-    prelude,
-    raw,
+    body: Buffer.concat(chunks).toString('utf8'),
   };
 }

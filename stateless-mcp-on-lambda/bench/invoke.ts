@@ -16,10 +16,7 @@ const { handler } = require(process.argv[2]!) as { handler: unknown };
 void (async () => {
   const results = [];
   for (const event of events) {
-    if (isStreaming(handler)) {
-      const { prelude: _prelude, raw: _raw, ...result } = await invokeToEnd(handler, event, {});
-      results.push(result);
-    } else results.push(await (handler as (event: unknown, context: unknown) => Promise<unknown>)(event, {}));
+    results.push(isStreaming(handler) ? await invokeToEnd(handler, event, {}) : await (handler as (event: unknown, context: unknown) => Promise<unknown>)(event, {}));
   }
   process.stdout.write(`${JSON.stringify(results)}\n`);
   if (process.env.BENCH_CPU) process.stderr.write(`cpu ${cpuMs()}\n`);

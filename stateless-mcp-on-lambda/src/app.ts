@@ -17,12 +17,12 @@ export interface LambdaAppOptions {
 
 /**
  * What hono/aws-lambda hands the app next to the `Request`: the event's request context, and the
- * invocation's context, to which the handler adds `clientGone` (./main).
+ * invocation's context, to which the handler adds `onClientGone` (./main).
  */
 type Env = {
   Bindings: {
     requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
-    context?: { clientGone?: AbortSignal };
+    context?: { onClientGone?: (callback: () => void) => void };
   };
   Variables: { body: unknown };
 };
@@ -34,7 +34,10 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    const logLine = () =>
+    let logged = false; // once, whether the answer ends or the client goes first
+    const logLine = () => {
+      if (logged) return;
+      logged = true;
       log(
         requestLine(instance, {
           protocolVersion: c.req.header('mcp-protocol-version'),
@@ -49,13 +52,18 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
           started,
         }),
       );
+    };
     const body = c.res.body;
     if (!body) return logLine();
     // An SSE answer is still running when the headers are ready: log when its last byte is read,
     // or when the client goes, which also cancels the answer, and so the tool call behind it.
-    const clientGone = c.env?.context?.clientGone;
-    clientGone?.addEventListener('abort', logLine, { once: true });
-    c.res = new Response(body.pipeThrough(new TransformStream({ flush: logLine }), { signal: clientGone }), c.res);
+    let fail: (reason: Error) => void = () => {};
+    const watched = new TransformStream({ start: (controller) => void (fail = (reason) => controller.error(reason)), flush: logLine });
+    c.env?.context?.onClientGone?.(() => {
+      logLine();
+      fail(new Error('the client went away')); // errors the pipe, which cancels the MCP answer
+    });
+    c.res = new Response(body.pipeThrough(watched), c.res);
   });
 
   const guard: MiddlewareHandler<Env> = async (c, next) => {

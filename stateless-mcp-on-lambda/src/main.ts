@@ -46,7 +46,7 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
   // an event it cannot turn into a Request gets "Internal Server Error" written with no prelude, so
   // no status at all (checkEvent refuses every such event first); and when the response stream
   // closes mid-answer (a client gone), it notices only at its next write, and never cancels the
-  // answer, so the tool would run on (the app cancels it on `clientGone`).
+  // answer, so the tool would run on (the app cancels it `onClientGone`).
   const stream = streamHandle(createLambdaApp({ config, instance, mcp, log })) as unknown as LambdaHandler;
 
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
@@ -60,11 +60,10 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
   });
 }
 
-/** The invocation's context, plus a signal that aborts when the response stream closes before it ends. */
+/** The invocation's context, plus `onClientGone`: its callback runs if the response stream closes before it ends. */
 function withClientGone(context: unknown, responseStream: Writable): object {
-  const gone = new AbortController();
-  responseStream.once('close', () => responseStream.writableFinished || gone.abort());
-  return Object.assign(Object.create(context ?? null) as object, { clientGone: gone.signal });
+  const onClientGone = (callback: () => void) => void responseStream.once('close', () => responseStream.writableFinished || callback());
+  return Object.assign(Object.create(context ?? null) as object, { onClientGone });
 }
 
 function badEvent(responseStream: Writable, message: string): void {

@@ -1,6 +1,6 @@
 // First: the runtime's `awslambda` global, which src/main.ts uses as it loads, as on Lambda.
 import { awslambda } from '../../local/lambda-runtime';
-import { detectInstance, INSTANCE_URI, loadConfig, NO_INPUT_CHANNEL } from '@mcp-on-aws/shared';
+import { detectInstance, INSTANCE_URI, loadConfig, NO_INPUT_CHANNEL, type LogLine } from '@mcp-on-aws/shared';
 
 import { connect, text } from '../../shared/test/support/clients';
 import { raw } from '../../shared/test/support/raw-http';
@@ -107,12 +107,13 @@ describe('the local API Gateway edge', () => {
     expect(bad.headers['x-amzn-requestid']).toEqual(expect.any(String));
   });
 
-  it('ends the invocation when the client disconnects mid-stream, with no unhandled error, and serves on', async () => {
+  it('ends the invocation when the client disconnects mid-stream, logs it once, with no unhandled error, and serves on', async () => {
     const failures: unknown[] = [];
     const onFailure = (error: unknown) => void failures.push(error);
     process.on('unhandledRejection', onFailure).on('uncaughtException', onFailure);
     const honoReport = jest.spyOn(console, 'error').mockImplementation(() => {});
-    const lambda = createLambdaHandler({ config: loadConfig({}), instance: detectInstance({}), log: () => {} });
+    const lines: LogLine[] = [];
+    const lambda = createLambdaHandler({ config: loadConfig({}), instance: detectInstance({}), log: (line) => void lines.push(line) });
     let invocationEnded!: () => void;
     const ended = new Promise<void>((resolve) => (invocationEnded = resolve));
     const local = await startLocalApi({ handler: awslambda.streamifyResponse(async (event, stream, context) => void (await lambda(event, stream, context), invocationEnded())) });
@@ -131,6 +132,7 @@ describe('the local API Gateway edge', () => {
       expect(Date.now() - started).toBeLessThan(1_150);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(failures).toEqual([]);
+      expect(lines.filter((line) => line.method === 'tools/call')).toEqual([expect.objectContaining({ status: 200 })]);
       const next = await raw(`${local.url}/mcp`, { headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }) });
       expect(next.status).toBe(200);
     } finally {
