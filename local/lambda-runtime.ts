@@ -131,6 +131,7 @@ export interface StreamedResult {
 /** Invokes a streaming handler to its end and reads its response the way API Gateway would. */
 export async function invokeToEnd(handler: StreamingHandler, event: unknown, context?: unknown): Promise<StreamedResult> {
   const { output, done } = invokeStreaming(handler, event, context);
+  done.catch(() => undefined); // awaited below; this keeps a failure before the prelude from going unhandled
   const { prelude, body } = await splitPrelude(output);
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
