@@ -3,7 +3,7 @@ import { InMemoryServerEventBus, McpServer, createMcpHandler, createRequestState
 
 import type { Config } from './config';
 import type { Instance } from './instance';
-import { LevelCheckingMcpServer } from './log-level';
+import { ParamsCheckingMcpServer } from './params-check';
 import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
 import { registerCountdown } from './tools/countdown';
 import { COUNTER_URI, registerCounterTools, type SessionCounter } from './tools/counter';
@@ -73,7 +73,7 @@ export function createServerFactory({ instance, config, counter, changes, extens
   const info = { name: 'mcp-on-aws', version: instance.version };
 
   return ({ era }) => {
-    const server = era === 'legacy' ? new LevelCheckingMcpServer(info, serverOptions.legacy) : new McpServer(info, serverOptions.modern);
+    const server = new ParamsCheckingMcpServer(info, serverOptions[era], era);
     const ctx = contexts[era];
     registerPing(server, ctx);
     registerEcho(server);
