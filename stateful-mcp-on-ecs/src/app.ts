@@ -7,7 +7,7 @@
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
-import { clientKey, createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, requestClient, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
+import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, requestClientKey, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
 import { MemorySessionStore } from './memory-session-store';
@@ -64,7 +64,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
         return sendJsonRpcError(res, 503, JsonRpcCode.ServerError, `Too many sessions on this instance (${sessionConfig.maxSessions}); retry later`, { 'retry-after': RETRY_AFTER_SECONDS });
       }
       // Counted only when a slot is free: a refused initialize holds nothing.
-      const wait = newSessions.admit(clientKey(requestClient(req, config.trustedProxyHops)));
+      const wait = newSessions.admit(requestClientKey(req, config.trustedProxyHops));
       if (wait !== undefined) {
         const limit = sessionConfig.newSessionsPerClientPerMinute;
         return sendJsonRpcError(res, 429, JsonRpcCode.ServerError, `Too many new sessions from this client (${limit} a minute); retry later`, { 'retry-after': String(wait) });

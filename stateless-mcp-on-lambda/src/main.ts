@@ -39,7 +39,7 @@ declare const awslambda: {
 export function createLambdaHandler({ config, instance, extensions, log = jsonLogger }: LambdaHandlerOptions): LambdaHandler {
   const mcp = createMcpHandler(createServerFactory({ instance, config, extensions }), {
     maxSubscriptions: 0, // no listen streams: each execution environment would hear only its own changes (./app)
-    keepAliveMs: 15_000, // a comment on a quiet SSE answer, inside the 30 s idle timeout of an edge-optimized API or CloudFront
+    keepAliveMs: config.sseKeepAliveMs, // a comment on a quiet SSE answer (15 s), inside the 30 s idle timeout of an edge-optimized API or CloudFront
     maxRequestBodySize: config.maxBodyBytes,
   });
   // hono's streamHandle falls short in two places (hono/dist/adapter/aws-lambda/handler.js, 4.13):

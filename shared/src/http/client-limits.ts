@@ -4,6 +4,7 @@
  * (CloudFront) appended, so no proxy's own address is ever the key. The first line is the
  * infrastructure's rate limit (a WAF rule); these are the last.
  */
+import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 
 import type { RequestHandler } from 'express';
@@ -24,6 +25,11 @@ export function clientKey(address: string | undefined): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped) return mapped[1]!;
   return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
+}
+
+/** The key a request's client counts by: `clientKey` of the address `requestClient` finds behind `trustedProxyHops` proxies. */
+export function requestClientKey(req: IncomingMessage, trustedProxyHops: number): string {
+  return clientKey(requestClient(req, trustedProxyHops));
 }
 
 /** The eight groups of a valid IPv6 address, `::` expanded, leading zeros and case normalized. */
@@ -56,7 +62,7 @@ export function streamLimits({ maxListenStreams, maxStreamsPerClient, trustedPro
   return (req, res, next) => {
     const listen = req.method === 'POST' && (req.body as { method?: unknown } | undefined)?.method === 'subscriptions/listen';
     if (req.method !== 'GET' && !listen) return next();
-    const client = clientKey(requestClient(req, trustedProxyHops));
+    const client = requestClientKey(req, trustedProxyHops);
     const held = perClient.get(client) ?? 0;
     const retry = { 'retry-after': STREAM_RETRY_AFTER_SECONDS };
     if (held >= maxStreamsPerClient) {
