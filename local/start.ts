@@ -8,7 +8,9 @@
  *
  * Every server is a real child process, as a task or an execution environment would be, and all
  * instances of a sample share one requestState key, as a deployment does. `npm start -- <sample>`
- * runs one. Ctrl-C (or SIGTERM) drains every child and exits.
+ * runs one. `npm start -- --auth` first starts the local OAuth authorization server
+ * (`./auth-server`) and turns authentication on in every sample, as the stacks do with Cognito.
+ * Ctrl-C (or SIGTERM) drains every child and exits.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 
 import { integerSetting } from '@mcp-on-aws/shared';
 
+import { MCP_SCOPE, startAuthServer } from './auth-server';
 import { startBalancer, type BalancerOptions } from './balancer';
 import { startDynalite } from './dynalite';
 import { startServerProcess, startServerProcesses, type ServerProcess } from './processes';
@@ -24,7 +27,6 @@ import { startServerProcess, startServerProcesses, type ServerProcess } from './
 const root = join(__dirname, '..');
 
 interface Running {
-  endpoint: string;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,8 @@ interface Sample {
   /** The environment variable that moves its port. */
   portVariable: string;
   defaultPort: number;
+  /** Where its MCP endpoint is on that port: the API Gateway's stage comes first. */
+  path: string;
   what: string;
   /** What the banner's `npm run client` line adds after `--`, for this local shape. */
   clientOptions?: string;
@@ -47,15 +51,17 @@ const samples: Record<string, Sample> = {
   'stateless-mcp-on-lambda': {
     portVariable: 'LAMBDA_PORT',
     defaultPort: 3001,
+    path: '/local/mcp',
     what: 'Lambda handler behind the local API Gateway',
     async start(port, env) {
       const api = await startServerProcess(join(__dirname, 'api-gateway.ts'), { ...env, PORT: String(port) });
-      return { endpoint: `${api.url}/mcp`, stop: () => stopAll([api]) };
+      return { stop: () => stopAll([api]) };
     },
   },
   'stateless-mcp-on-ecs': {
     portVariable: 'STATELESS_PORT',
     defaultPort: 3002,
+    path: '/mcp',
     what: `${INSTANCES} processes behind a round-robin balancer`,
     clientOptions: `--expect-instances=${INSTANCES}`,
     start: (port, env) => startCluster('stateless-mcp-on-ecs/src/main.ts', env, { port }),
@@ -63,6 +69,7 @@ const samples: Record<string, Sample> = {
   'stateful-mcp-on-ecs': {
     portVariable: 'STATEFUL_PORT',
     defaultPort: 3003,
+    path: '/mcp',
     what: `${INSTANCES} processes behind the AWSALB-sticky balancer, sessions in DynamoDB (dynalite)`,
     // The Inspector keeps no cookies, so its 2025-era session would not stick to one process.
     inspectorOptions: '--protocol-era modern',
@@ -79,7 +86,7 @@ const samples: Record<string, Sample> = {
         await dynamo.stop();
         throw error;
       });
-      return { endpoint: cluster.endpoint, stop: () => cluster.stop().then(dynamo.stop) };
+      return { stop: () => cluster.stop().then(dynamo.stop) };
     },
   },
 };
@@ -91,7 +98,7 @@ async function startCluster(entry: string, env: NodeJS.ProcessEnv, options: Omit
     await stopAll(servers);
     throw error;
   });
-  return { endpoint: `${balancer.url}/mcp`, stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
+  return { stop: async () => void (await Promise.all([balancer.stop(), stopAll(servers)])) };
 }
 
 async function stopAll(servers: ServerProcess[]): Promise<void> {
@@ -111,18 +118,25 @@ async function assertFree(port: number, variable: string): Promise<void> {
   }
 }
 
-function portOf(sample: Sample): number {
-  return integerSetting(sample.portVariable, process.env[sample.portVariable], { fallback: sample.defaultPort, min: 1, max: 65_535 });
+const AUTH_PORT = { variable: 'AUTH_PORT', fallback: 3004 };
+
+function portSetting(variable: string, fallback: number): number {
+  return integerSetting(variable, process.env[variable], { fallback, min: 1, max: 65_535 });
 }
 
 async function main(): Promise<void> {
-  const names = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const auth = args.includes('--auth');
+  const names = args.filter((arg) => arg !== '--auth');
   const unknown = names.filter((n) => !(n in samples));
-  if (unknown.length) throw new Error(`unknown sample ${unknown.join(', ')}; choose from ${Object.keys(samples).join(', ')}`);
+  if (unknown.length) throw new Error(`unknown sample ${unknown.join(', ')}; choose from ${Object.keys(samples).join(', ')} (and --auth)`);
   const chosen = names.length ? names : Object.keys(samples);
 
-  const ports = new Map(chosen.map((name) => [name, portOf(samples[name]!)]));
+  const ports = new Map(chosen.map((name) => [name, portSetting(samples[name]!.portVariable, samples[name]!.defaultPort)]));
   for (const [name, port] of ports) await assertFree(port, samples[name]!.portVariable);
+  const authPort = auth ? portSetting(AUTH_PORT.variable, AUTH_PORT.fallback) : undefined;
+  if (authPort) await assertFree(authPort, AUTH_PORT.variable);
+  const endpoints = new Map(chosen.map((name) => [name, `http://127.0.0.1:${ports.get(name)}${samples[name]!.path}`]));
 
   // One key per run, shared by every instance, so a confirm_action retry may land anywhere.
   const env = { MCP_REQUEST_STATE_KEY: process.env.MCP_REQUEST_STATE_KEY ?? randomBytes(32).toString('base64') };
@@ -131,27 +145,58 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop().then(() => process.exit(0)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
 
+  let issuer: string | undefined;
   try {
-    for (const name of chosen) running.push(await samples[name]!.start(ports.get(name)!, env));
+    if (authPort) {
+      const authServer = await startAuthServer({ port: authPort });
+      running.push({ stop: authServer.close });
+      issuer = authServer.issuer;
+    }
+    for (const name of chosen) {
+      // Each sample's resource is the URL the banner prints for it: its tokens' audience.
+      const authEnv = issuer ? { MCP_AUTH_ISSUER: issuer, MCP_RESOURCE_URL: endpoints.get(name)!, MCP_AUTH_SCOPES: MCP_SCOPE } : {};
+      running.push(await samples[name]!.start(ports.get(name)!, { ...env, ...authEnv }));
+    }
   } catch (error) {
     await stop();
     throw error;
   }
 
-  process.stdout.write(banner(chosen.map((name, i) => ({ name, sample: samples[name]!, endpoint: running[i]!.endpoint }))));
+  process.stdout.write(banner(chosen.map((name) => ({ name, sample: samples[name]!, endpoint: endpoints.get(name)! })), issuer));
 }
 
-/** What runs where, and the commands to try each sample: every one of them works as printed (local/test/start.test.ts runs them). */
-function banner(started: Array<{ name: string; sample: Sample; endpoint: string }>): string {
+/**
+ * What runs where, and the commands to try each sample: every one of them works as printed
+ * (local/test/start.test.ts runs them). With authentication on, it names the authorization server
+ * and the clients that sign in by themselves; the samples' own clients send no token.
+ */
+function banner(started: Array<{ name: string; sample: Sample; endpoint: string }>, issuer?: string): string {
+  const inspector = started.map(({ sample, endpoint }) => `  npm run inspector -- ${endpoint} --method tools/list${sample.inspectorOptions ? ` ${sample.inspectorOptions}` : ''}`);
+  const tryThem = issuer
+    ? [
+        `Authentication is on: each server wants an OAuth access token for its own URL above, with the scope ${MCP_SCOPE}, from the`,
+        'local authorization server, which lets any client register, signs in one local user and consents at once:',
+        `  issuer  ${issuer}`,
+        '',
+        'Connect the MCP Inspector: it registers itself, prints a sign-in URL and opens your browser on it, which comes straight back:',
+        ...inspector,
+        '  (its web UI, the same command without --method, signs in the same way when you connect; leave its OAuth Settings empty)',
+        '',
+        'Or give a stdio MCP client (Claude Desktop, say) mcp-remote as its command; it registers and signs in the same way:',
+        ...started.map(({ endpoint }) => `  npx -y mcp-remote ${endpoint}`),
+      ]
+    : [
+        'Try them (each client checks every answer, and exits 1 on a wrong one):',
+        ...started.map(({ name, sample, endpoint }) => `  MCP_SERVER_URL=${endpoint} npm run client -w ${name}${sample.clientOptions ? ` -- ${sample.clientOptions}` : ''}`),
+        '',
+        'List their tools with the MCP Inspector (on its own Node 22, installed into conformance/tools on first use):',
+        ...inspector,
+      ];
   return [
     'MCP servers on loopback:',
     ...started.map(({ name, sample, endpoint }) => `  ${name.padEnd(25)} ${endpoint.padEnd(36)} ${sample.what}`),
     '',
-    'Try them (each client checks every answer, and exits 1 on a wrong one):',
-    ...started.map(({ name, sample, endpoint }) => `  MCP_SERVER_URL=${endpoint} npm run client -w ${name}${sample.clientOptions ? ` -- ${sample.clientOptions}` : ''}`),
-    '',
-    'List their tools with the MCP Inspector (on its own Node 22, installed into conformance/tools on first use):',
-    ...started.map(({ sample, endpoint }) => `  npm run inspector -- ${endpoint} --method tools/list${sample.inspectorOptions ? ` ${sample.inspectorOptions}` : ''}`),
+    ...tryThem,
     '',
     'Ctrl-C stops everything.',
     '',

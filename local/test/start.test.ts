@@ -51,6 +51,22 @@ async function shell(command: string, env: NodeJS.ProcessEnv, timeoutMs: number)
 /** The banner's commands: its indented lines that run something. */
 const commandsIn = (banner: string) => banner.split('\n').filter((line) => /^ {2}\S/.test(line) && line.includes('npm run ')).map((line) => line.trim());
 
+/** The environment variables of a process, or nothing if it is gone. */
+function environOf(pid: number): Map<string, string> {
+  try {
+    const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+    return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The banner's lines from `from` to its last, with the test's ports put back to the defaults and the column padding ignored. */
+function bannerPart(output: string, from: string, ports: number[], defaults: number[]): string {
+  const part = output.slice(output.indexOf(from), output.indexOf('Ctrl-C stops everything.')).trim();
+  return ports.reduce((text, port, i) => text.replaceAll(`127.0.0.1:${port}`, `127.0.0.1:${defaults[i]}`), part).replace(/ +/g, ' ');
+}
+
 /** The root README's quickstart: its commands, and the banner it shows. */
 function readmeQuickstart(): { commands: string; banner: string } {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -123,6 +139,41 @@ describe('npm start', () => {
     expect(processesMarked(marker)).toEqual([]);
   });
 
+  it('--auth starts the authorization server first, hands every server its issuer, its own banner URL as the resource and the scope, prints what the README shows, and Ctrl-C stops it too', async () => {
+    const marker = `MCP_START_SMOKE=${randomUUID()}`;
+    const [lambda, stateless, stateful, authPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const env = { ...process.env, [marker.split('=')[0]!]: marker.split('=')[1], LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful), AUTH_PORT: String(authPort) };
+    const start = startDetached('npm', ['start', '--silent', '--', '--auth'], env);
+    const issuer = `http://127.0.0.1:${authPort}`;
+    let output = '';
+
+    try {
+      await waitFor(() => (output = start.stdout() + start.stderr()), 'Ctrl-C stops everything', start.child, 90_000);
+      expect(output).toContain(`  issuer  ${issuer}\n`);
+      const metadata = await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json();
+      expect(metadata).toMatchObject({ issuer, registration_endpoint: `${issuer}/reg`, code_challenge_methods_supported: ['S256'] });
+
+      // Every server process got the issuer, the scope, and as its resource the URL the banner prints for its sample.
+      const endpoints = [`http://127.0.0.1:${lambda}/local/mcp`, `http://127.0.0.1:${stateless}/mcp`, `http://127.0.0.1:${stateful}/mcp`];
+      for (const endpoint of endpoints) expect(output).toContain(`  ${endpoint} `);
+      const servers = processesMarked(marker).map(environOf).filter((e) => e.has('MCP_RESOURCE_URL'));
+      const perResource = Object.fromEntries(endpoints.map((endpoint) => [endpoint, servers.filter((e) => e.get('MCP_RESOURCE_URL') === endpoint).length]));
+      expect(perResource).toEqual(Object.fromEntries(endpoints.map((endpoint, i) => [endpoint, i === 0 ? 1 : 3]))); // the API Gateway process runs the handler
+      for (const server of servers) expect([server.get('MCP_AUTH_ISSUER'), server.get('MCP_AUTH_SCOPES')]).toEqual([issuer, 'mcp']);
+
+      // The README's "Turn authentication on" shows this part of the banner, on the default ports.
+      const readme = readFileSync(join(root, 'README.md'), 'utf8');
+      const [, shown] = /```text\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Turn authentication on')))!;
+      expect(shown!.trim().replace(/ +/g, ' ')).toBe(bannerPart(output, 'Authentication is on', [lambda, stateless, stateful, authPort], [3001, 3002, 3003, 3004]));
+    } finally {
+      await start.stop('SIGINT');
+    }
+    const until = Date.now() + 10_000;
+    while (processesMarked(marker).length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(processesMarked(marker)).toEqual([]);
+    await expect(fetch(`${issuer}/.well-known/openid-configuration`)).rejects.toThrow();
+  });
+
   it('names the port when it is already taken', async () => {
     const port = await freePort();
     const blocker = require('node:net').createServer().listen(port, '127.0.0.1');
@@ -141,6 +192,6 @@ describe('npm start', () => {
 
   it('refuses an unknown sample by listing the real ones', async () => {
     const result = await run(process.execPath, ['--import', 'tsx', 'local/start.ts', 'nope'], { cwd: root }).catch((error: { stderr: string }) => error);
-    expect((result as { stderr: string }).stderr).toContain('unknown sample nope; choose from stateless-mcp-on-lambda, stateless-mcp-on-ecs, stateful-mcp-on-ecs');
+    expect((result as { stderr: string }).stderr).toContain('unknown sample nope; choose from stateless-mcp-on-lambda, stateless-mcp-on-ecs, stateful-mcp-on-ecs (and --auth)');
   });
 });
