@@ -9,10 +9,13 @@ import type { AddressInfo } from 'node:net';
 
 import {
   auth,
+  Client,
   ClientCredentialsProvider,
   discoverAuthorizationServerMetadata,
   exchangeAuthorization,
   startAuthorization,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
   type AuthorizationServerMetadata,
   type OAuthClientInformationFull,
 } from '@modelcontextprotocol/client';
@@ -21,19 +24,35 @@ import { oauthMetadataResponse, type OAuthMetadata } from '@modelcontextprotocol
 import { JwtVerifier } from 'aws-jwt-verify';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 
+import { startStateless } from '../../shared/test/support/servers';
 import { AuthorizationRefusedError, followAuthorization, HeadlessOAuthClient } from '../../shared/test-support/oauth-client';
 import { LOCAL_USER, MCP_SCOPE, startAuthServer, type AuthServer } from '../auth-server';
 
 const CALLBACK = 'http://127.0.0.1/oauth/callback';
 
-/** An MCP server's discovery half: its RFC 9728 PRM naming the issuer, served by the SDK's `oauthMetadataResponse`. No MCP endpoint. */
-async function startProtectedResource(issuer: string): Promise<{ resource: string; close(): Promise<void> }> {
+/**
+ * A stand-in for an MCP server's resource-server half: its RFC 9728 PRM naming the issuer (the
+ * SDK's `oauthMetadataResponse`), and, given an upstream MCP server, a `/mcp` that answers 401 with
+ * `resource_metadata` unless the request carries a token for it, then forwards.
+ */
+async function startProtectedResource(issuer: string, upstream?: string): Promise<{ resource: string; close(): Promise<void> }> {
   const oauthMetadata = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as OAuthMetadata;
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const resourceServerUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
-  const documents = { fetch: async (request: Request) => oauthMetadataResponse(request, { oauthMetadata, resourceServerUrl, scopesSupported: [MCP_SCOPE] }) ?? new Response(null, { status: 404 }) };
-  server.on('request', toNodeHandler(documents));
+  const challenge = `Bearer resource_metadata="${new URL('/.well-known/oauth-protected-resource/mcp', resourceServerUrl)}", scope="${MCP_SCOPE}"`;
+  const handler = {
+    async fetch(request: Request) {
+      const documents = oauthMetadataResponse(request, { oauthMetadata, resourceServerUrl, scopesSupported: [MCP_SCOPE] });
+      if (documents || !upstream || new URL(request.url).pathname !== '/mcp') return documents ?? new Response(null, { status: 404 });
+      const token = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+      if (!token || !(await verify(token, issuer, resourceServerUrl.href).catch(() => undefined))) return new Response(null, { status: 401, headers: { 'www-authenticate': challenge } });
+      const headers = new Headers(request.headers);
+      headers.delete('authorization'); // a resource server never passes a client's token upstream
+      return fetch(`${upstream}/mcp`, { method: request.method, headers, body: request.method === 'POST' ? await request.arrayBuffer() : undefined });
+    },
+  };
+  server.on('request', toNodeHandler(handler));
   return {
     resource: resourceServerUrl.href,
     close: () => new Promise<void>((resolve) => server.closeAllConnections() ?? server.close(() => resolve())),
@@ -183,6 +202,29 @@ describe('local authorization server', () => {
     const refreshed = oauth.tokens()!;
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     expect(await verify(refreshed.access_token, as.issuer, resource)).toMatchObject({ sub: LOCAL_USER, aud: resource });
+  });
+
+  it('signs a v2 SDK client in through its transport, as the HeadlessOAuthClient documents: the 401, finishAuth with the code, then tools/call, in both eras', async () => {
+    const mcp = await startStateless();
+    const protectedMcp = await startProtectedResource(as.issuer, mcp.url);
+    try {
+      for (const era of ['legacy', 'modern'] as const) {
+        const oauth = new HeadlessOAuthClient();
+        const client = new Client({ name: 'oauth-test', version: '1.0.0' }, { versionNegotiation: { mode: era === 'modern' ? 'auto' : 'legacy' } });
+        const transport = new StreamableHTTPClientTransport(new URL(protectedMcp.resource), { authProvider: oauth });
+        const refused = await client.connect(transport).catch((error: unknown) => error);
+        // The modern era's probe wraps the UnauthorizedError in its negotiation error.
+        expect(refused instanceof UnauthorizedError || (refused as { data?: { cause?: unknown } }).data?.cause instanceof UnauthorizedError).toBe(true);
+        await transport.finishAuth(oauth.takeCallback());
+        await client.connect(new StreamableHTTPClientTransport(new URL(protectedMcp.resource), { authProvider: oauth }));
+        const result = await client.callTool({ name: 'ping', arguments: {} });
+        expect(result.structuredContent).toMatchObject({ pong: true, era });
+        await client.close();
+      }
+    } finally {
+      await protectedMcp.close();
+      await mcp.shutdown();
+    }
   });
 });
 
