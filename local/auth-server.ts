@@ -87,13 +87,13 @@ function configuration(accessTokenTtlSeconds: number, InvalidTarget: new (descri
         },
       },
     },
-    // Every public client registered with the refresh_token grant gets one, as MCP clients expect (SEP-2207).
+    // Any client registered with the refresh_token grant gets one, with or without offline_access, as MCP clients expect (SEP-2207).
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     async findAccount(_ctx, sub) {
       return sub === LOCAL_USER ? { accountId: sub, claims: async () => ({ sub }) } : undefined;
     },
     interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    // Browser clients (the Inspector) call the token and registration endpoints from a loopback page.
+    // A browser client on a loopback page may call the token endpoint itself.
     clientBasedCORS: (_ctx, origin) => isLoopbackOrigin(origin),
     // An error that cannot go back to the client's redirect URI is JSON, never an HTML page.
     async renderError(ctx, out) {

@@ -31,12 +31,6 @@ const CALLBACK = 'http://127.0.0.1/oauth/callback';
 /** More hops than the authorize, sign-in, consent and resume redirects of any sane server. */
 const MAX_REDIRECTS = 10;
 
-export interface HeadlessOAuthClientOptions {
-  clientName?: string;
-  /** Sent at registration and authorization instead of the PRM's `scopes_supported`. */
-  scope?: string;
-}
-
 export class HeadlessOAuthClient implements OAuthClientProvider {
   private client?: StoredOAuthClientInformation;
   private saved?: StoredOAuthTokens;
@@ -44,15 +38,12 @@ export class HeadlessOAuthClient implements OAuthClientProvider {
   private discovery?: OAuthDiscoveryState;
   private callback?: URLSearchParams;
 
-  constructor(private readonly options: HeadlessOAuthClientOptions = {}) {}
-
   get redirectUrl(): string {
     return CALLBACK;
   }
 
   get clientMetadata(): OAuthClientMetadata {
-    const { clientName = 'mcp-on-aws headless test client', scope } = this.options;
-    return { client_name: clientName, redirect_uris: [CALLBACK], token_endpoint_auth_method: 'none', ...(scope ? { scope } : {}) };
+    return { client_name: 'mcp-on-aws headless test client', redirect_uris: [CALLBACK], token_endpoint_auth_method: 'none' };
   }
 
   clientInformation(): StoredOAuthClientInformation | undefined {
