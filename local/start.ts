@@ -36,6 +36,11 @@ interface Sample {
   defaultPort: number;
   /** Where its MCP endpoint is on that port: the API Gateway's stage comes first. */
   path: string;
+  /**
+   * Where its Protected Resource Metadata is, when not at the RFC 9728 path-inserted URL: API
+   * Gateway serves nothing above the stage, so the Lambda stack sets `MCP_RESOURCE_METADATA_URL` too.
+   */
+  metadataPath?: string;
   what: string;
   /** What the banner's `npm run client` line adds after `--`, for this local shape. */
   clientOptions?: string;
@@ -52,6 +57,7 @@ const samples: Record<string, Sample> = {
     portVariable: 'LAMBDA_PORT',
     defaultPort: 3001,
     path: '/local/mcp',
+    metadataPath: '/local/.well-known/oauth-protected-resource/mcp',
     what: 'Lambda handler behind the local API Gateway',
     async start(port, env) {
       const api = await startServerProcess(join(__dirname, 'api-gateway.ts'), { ...env, PORT: String(port) });
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
   for (const [name, port] of ports) await assertFree(port, samples[name]!.portVariable);
   const authPort = auth ? portSetting(AUTH_PORT.variable, AUTH_PORT.fallback) : undefined;
   if (authPort) await assertFree(authPort, AUTH_PORT.variable);
-  const endpoints = new Map(chosen.map((name) => [name, `http://127.0.0.1:${ports.get(name)}${samples[name]!.path}`]));
+  const endpoints = new Map(chosen.map((name) => [name, urlOn(ports.get(name)!, samples[name]!.path)]));
 
   // One key per run, shared by every instance, so a confirm_action retry may land anywhere.
   const env = { MCP_REQUEST_STATE_KEY: process.env.MCP_REQUEST_STATE_KEY ?? randomBytes(32).toString('base64') };
@@ -153,9 +159,8 @@ async function main(): Promise<void> {
       issuer = authServer.issuer;
     }
     for (const name of chosen) {
-      // Each sample's resource is the URL the banner prints for it: its tokens' audience.
-      const authEnv = issuer ? { MCP_AUTH_ISSUER: issuer, MCP_RESOURCE_URL: endpoints.get(name)!, MCP_AUTH_SCOPES: MCP_SCOPE } : {};
-      running.push(await samples[name]!.start(ports.get(name)!, { ...env, ...authEnv }));
+      const sample = samples[name]!;
+      running.push(await sample.start(ports.get(name)!, { ...env, ...(issuer && authEnv(issuer, sample, ports.get(name)!)) }));
     }
   } catch (error) {
     await stop();
@@ -163,6 +168,18 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(banner(chosen.map((name) => ({ name, sample: samples[name]!, endpoint: endpoints.get(name)! })), issuer));
+}
+
+const urlOn = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
+
+/** A sample's resource is the URL the banner prints for it: its tokens' audience. */
+function authEnv(issuer: string, sample: Sample, port: number): NodeJS.ProcessEnv {
+  return {
+    MCP_AUTH_ISSUER: issuer,
+    MCP_RESOURCE_URL: urlOn(port, sample.path),
+    MCP_AUTH_SCOPES: MCP_SCOPE,
+    ...(sample.metadataPath && { MCP_RESOURCE_METADATA_URL: urlOn(port, sample.metadataPath) }),
+  };
 }
 
 /**

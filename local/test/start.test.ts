@@ -139,7 +139,7 @@ describe('npm start', () => {
     expect(processesMarked(marker)).toEqual([]);
   });
 
-  it('--auth starts the authorization server first, hands every server its issuer, its own banner URL as the resource and the scope, prints what the README shows, and Ctrl-C stops it too', async () => {
+  it('--auth starts the authorization server first, hands every server its issuer, its own banner URL as the resource (and the Lambda one its PRM URL under the stage) and the scope, prints what the README shows, and Ctrl-C stops it too', async () => {
     const marker = `MCP_START_SMOKE=${randomUUID()}`;
     const [lambda, stateless, stateful, authPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = { ...process.env, [marker.split('=')[0]!]: marker.split('=')[1], LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful), AUTH_PORT: String(authPort) };
@@ -160,6 +160,9 @@ describe('npm start', () => {
       const perResource = Object.fromEntries(endpoints.map((endpoint) => [endpoint, servers.filter((e) => e.get('MCP_RESOURCE_URL') === endpoint).length]));
       expect(perResource).toEqual(Object.fromEntries(endpoints.map((endpoint, i) => [endpoint, i === 0 ? 1 : 3]))); // the API Gateway process runs the handler
       for (const server of servers) expect([server.get('MCP_AUTH_ISSUER'), server.get('MCP_AUTH_SCOPES')]).toEqual([issuer, 'mcp']);
+      // API Gateway serves nothing above the stage: the Lambda sample's PRM is under it, as its stack says.
+      const metadataUrls = servers.map((e) => [e.get('MCP_RESOURCE_URL'), e.get('MCP_RESOURCE_METADATA_URL')]).filter(([, url]) => url !== undefined);
+      expect(metadataUrls).toEqual([[endpoints[0], `http://127.0.0.1:${lambda}/local/.well-known/oauth-protected-resource/mcp`]]);
 
       // The README's "Turn authentication on" shows this part of the banner, on the default ports.
       const readme = readFileSync(join(root, 'README.md'), 'utf8');
