@@ -46,6 +46,8 @@ interface Sample {
   clientOptions?: string;
   /** What the banner's `npm run inspector` line adds after `--method tools/list`. */
   inspectorOptions?: string;
+  /** Its 2025-era sessions stick to a process by a cookie, which mcp-remote (2025 era only) does not keep. */
+  needsCookies?: boolean;
   start(port: number, env: NodeJS.ProcessEnv): Promise<Running>;
 }
 
@@ -79,6 +81,7 @@ const samples: Record<string, Sample> = {
     what: `${INSTANCES} processes behind the AWSALB-sticky balancer, sessions in DynamoDB (dynalite)`,
     // The Inspector keeps no cookies, so its 2025-era session would not stick to one process.
     inspectorOptions: '--protocol-era modern',
+    needsCookies: true,
     async start(port, env) {
       // One in-process dynalite for the three servers, so a session survives losing its process.
       const dynamo = await startDynalite();
@@ -199,8 +202,9 @@ function banner(started: Array<{ name: string; sample: Sample; endpoint: string 
         ...inspector,
         '  (its web UI, the same command without --method, signs in the same way when you connect; leave its OAuth Settings empty)',
         '',
-        'Or give a stdio MCP client (Claude Desktop, say) mcp-remote as its command; it registers and signs in the same way:',
-        ...started.map(({ endpoint }) => `  npx -y mcp-remote ${endpoint}`),
+        'Or give a stdio MCP client (Claude Desktop, say) mcp-remote as its command; it registers and signs in the same way',
+        '(it keeps no cookies, so not for the stateful sample, whose sessions stick to a process by one):',
+        ...started.filter(({ sample }) => !sample.needsCookies).map(({ endpoint }) => `  npx -y mcp-remote ${endpoint}`),
       ]
     : [
         'Try them (each client checks every answer, and exits 1 on a wrong one):',
