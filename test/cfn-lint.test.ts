@@ -33,6 +33,11 @@ const contexts: Array<[name: string, context: Record<string, string>]> = [
   ],
   ['a web ACL made for a per-IP rate limit', { rateLimitPerIp: '1000' }],
   ['an existing web ACL', { webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/mcp/abc' }],
+  [
+    'another authorization server instead of the Cognito pools',
+    { authIssuer: 'https://example.eu.auth0.com/', authAudience: 'https://mcp.example.com/mcp', authScopes: 'mcp:tools', authJwksUri: 'https://example.eu.auth0.com/.well-known/jwks.json' },
+  ],
+  ['no authentication', { auth: 'none' }],
 ];
 
 describe('cfn-lint', () => {

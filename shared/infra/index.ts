@@ -1,10 +1,11 @@
 /**
- * What the samples' CDK stacks share: the Fargate service behind its internal ALB and CloudFront, the requestState key, the
+ * What the samples' CDK stacks share: the Fargate service behind its internal ALB and CloudFront, the MCP endpoint's authentication (a Cognito pool by default), the requestState key, the
  * image build, and the one integer-setting check (for CDK context values). Import it as
  * `@mcp-on-aws/shared/infra`; it pulls in no MCP runtime code.
  */
 export { integerSetting } from '../src/config';
 export { dockerignorePatterns, type EcsSample, monorepoImage, REPO_ROOT } from './image';
 export { frontDoorFromContext, type FrontDoorProps, McpDistribution, type McpDistributionProps, ORIGIN_KEEPALIVE, ORIGIN_READ_TIMEOUT, SSE_KEEPALIVE } from './mcp-distribution';
+export { type AuthProps, authFromContext, DEFAULT_CALLBACK_URLS, McpAuth, type McpAuthProps, MCP_SCOPE } from './mcp-auth';
 export { McpFargateService, type McpFargateServiceProps } from './mcp-fargate-service';
 export { RequestStateKey } from './request-state-key';

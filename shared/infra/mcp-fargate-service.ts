@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 import { type EcsSample, monorepoImage } from './image';
+import { type AuthProps, McpAuth } from './mcp-auth';
 import { type FrontDoorProps, McpDistribution, SSE_KEEPALIVE } from './mcp-distribution';
 
 export interface McpFargateServiceProps extends FrontDoorProps {
@@ -22,6 +23,8 @@ export interface McpFargateServiceProps extends FrontDoorProps {
   /** Extra container environment and secrets (the shared ones are set here). */
   environment?: Record<string, string>;
   secrets?: Record<string, ecs.Secret>;
+  /** Who may call the endpoint (`authFromContext`); default a Cognito user pool of the stack's own. */
+  auth?: AuthProps;
 }
 
 const CONTAINER_PORT = 8080;
@@ -46,6 +49,8 @@ export class McpFargateService extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly logGroup: logs.LogGroup;
   readonly distribution: McpDistribution;
+  /** The endpoint's authentication: the tasks' auth environment, and the Cognito pool unless another issuer or none. */
+  readonly auth: McpAuth;
   /** What a client connects to: `https://<distribution or custom domain>/mcp`. */
   readonly mcpUrl: string;
 
@@ -84,6 +89,8 @@ export class McpFargateService extends Construct {
       rateLimitPerIp: props.rateLimitPerIp,
     });
 
+    this.auth = new McpAuth(this, 'Auth', { ...props.auth, origin: `https://${this.distribution.domainName}` });
+
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     this.logGroup = this.oneMonthLogGroup('Logs');
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
@@ -105,6 +112,7 @@ export class McpFargateService extends Construct {
         MCP_SSE_KEEPALIVE_MS: String(SSE_KEEPALIVE.toMilliseconds()),
         // CloudFront appends the viewer to X-Forwarded-For, then the ALB appends CloudFront.
         MCP_TRUSTED_PROXY_HOPS: '2',
+        ...this.auth.environment,
         ...props.environment,
       },
       secrets: props.secrets,
@@ -140,7 +148,7 @@ export class McpFargateService extends Construct {
       requestsPerTarget: 6_000, // per minute: 100 req/s per 0.25-vCPU task, well under what one serves, so CPU is not the only signal
     });
 
-    this.mcpUrl = `https://${this.distribution.domainName}/mcp`;
+    this.mcpUrl = this.auth.resourceUrl;
     this.acknowledgeNagFindings();
   }
 

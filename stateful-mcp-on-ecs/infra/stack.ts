@@ -2,10 +2,10 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
-import { frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import { type AuthProps, authFromContext, frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatefulMcpOnEcs -c stickinessSeconds=3600`. */
-export interface StatefulMcpOnEcsProps extends StackProps, FrontDoorProps {
+export interface StatefulMcpOnEcsProps extends StackProps, FrontDoorProps, AuthProps {
   /** Tasks at rest; default 3, so a lost task costs a third of the sessions, not all of them. */
   desiredCount?: number;
   /** How long the `AWSALB` cookie keeps a client on its task after its last request; default 1 day (the ALB's default). */
@@ -54,6 +54,7 @@ export class StatefulMcpOnEcs extends Stack {
       // 25 s covers a countdown (20 s at most) still running. stopTimeout is this plus 5 s.
       shutdownDeadline: Duration.seconds(25),
       ...frontDoorFromContext(this, props),
+      auth: authFromContext(this, props),
       environment: {
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
         // From the worst case (npm run bench -w stateful-mcp-on-ecs, two runs in BENCHMARKS.md): a quarter of the

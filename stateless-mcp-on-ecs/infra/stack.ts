@@ -1,10 +1,10 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-import { frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import { type AuthProps, authFromContext, frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnEcs -c desiredCount=2`. */
-export interface StatelessMcpOnEcsProps extends StackProps, FrontDoorProps {
+export interface StatelessMcpOnEcsProps extends StackProps, FrontDoorProps, AuthProps {
   /** Tasks at rest; default 3, so losing one task or one AZ leaves capacity that serves. */
   desiredCount?: number;
 }
@@ -28,6 +28,7 @@ export class StatelessMcpOnEcs extends Stack {
       desiredCount: props.desiredCount ?? integerSetting('desiredCount', context('desiredCount'), { fallback: 3, min: 1, max: 100 }),
       shutdownDeadline: Duration.seconds(10), // requests are short, and the ALB drained the task before SIGTERM
       ...frontDoorFromContext(this, props),
+      auth: authFromContext(this, props),
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
 

@@ -5,11 +5,11 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import { integerSetting, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import { type AuthProps, authFromContext, integerSetting, McpAuth, RequestStateKey } from '@mcp-on-aws/shared/infra';
 import { BUNDLING, ENTRY } from './bundling';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnLambda -c reservedConcurrency=20`. */
-export interface StatelessMcpOnLambdaProps extends StackProps {
+export interface StatelessMcpOnLambdaProps extends StackProps, AuthProps {
   /**
    * Reserved concurrency: at most this many executions at once, also held back for this function
    * from the account's pool. None by default, so a first deploy succeeds in a fresh account
@@ -37,11 +37,13 @@ const BURST_LIMIT = 20;
 /**
  * MCP on Lambda behind a Regional REST API: `ANY /mcp` is a streaming Lambda proxy to a function
  * that serves both protocol eras statelessly. No web adapter layer, no container, no VPC.
- * Reads top to bottom as a request travels: gateway, function, the key the function signs with.
+ * Reads top to bottom as a request travels: gateway, authentication, function, the key the function signs with.
  */
 export class StatelessMcpOnLambda extends Stack {
   readonly api: apigateway.RestApi;
   readonly fn: NodejsFunction;
+  /** The endpoint's authentication: the function's auth environment, and the Cognito pool unless another issuer or none. */
+  readonly auth: McpAuth;
 
   constructor(scope: Construct, id: string, props: StatelessMcpOnLambdaProps = {}) {
     super(scope, id, props);
@@ -83,6 +85,10 @@ export class StatelessMcpOnLambda extends Stack {
     this.api.node.tryRemoveChild('Endpoint');
     const apiHost = `${this.api.restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 
+    // The endpoint's URL from restApiId and the stage, not `api.url`: the function's environment
+    // names it, and `api.url` depends on the deployment, which depends on the function.
+    this.auth = new McpAuth(this, 'Auth', { ...authFromContext(this, props), origin: `https://${apiHost}`, stage: STAGE });
+
     // Signs the `requestState` of confirm_action: every execution environment must verify what
     // another one minted. CloudFormation resolves the reference into the environment at deploy
     // time, so no invocation ever calls Secrets Manager (README: "Where the signing key lives").
@@ -105,17 +111,20 @@ export class StatelessMcpOnLambda extends Stack {
         NODE_OPTIONS: '--enable-source-maps',
         MCP_ALLOWED_HOSTS: apiHost,
         MCP_REQUEST_STATE_KEY: SecretValue.secretsManager(requestStateKey.secret.secretArn).unsafeUnwrap(),
+        ...this.auth.environment,
       },
     });
 
-    const mcp = this.api.root.addResource('mcp');
-    // ───── Authentication goes here ─────
-    // The authorizer (Cognito or a Lambda authorizer validating OAuth 2.1 tokens) is passed to
-    // this one addMethod as `{ authorizer }`; until then the endpoint is open (see the README).
     // STREAM: API Gateway invokes the function with InvokeWithResponseStream (the
     // `response-streaming-invocations` URI) and passes the answer on as the function writes it.
     const integration = new apigateway.LambdaIntegration(this.fn, { proxy: true, responseTransferMode: apigateway.ResponseTransferMode.STREAM, timeout: INTEGRATION_TIMEOUT });
-    mcp.addMethod('ANY', integration);
+    // No API Gateway authorizer: the function verifies the bearer token itself (shared/src/auth), so
+    // its 401 carries `WWW-Authenticate: Bearer resource_metadata="…"`, which clients discover from.
+    this.api.root.addResource('mcp').addMethod('ANY', integration);
+    // The Protected Resource Metadata, under the stage: it answers without a token, with CORS for
+    // browser clients (the Inspector), so GET and the preflight's OPTIONS.
+    const wellKnown = this.api.root.addResource('.well-known').addResource('{proxy+}');
+    for (const method of ['GET', 'OPTIONS']) wellKnown.addMethod(method, integration);
 
     new CfnOutput(this, 'McpUrl', { value: this.api.urlForPath('/mcp'), description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
 
@@ -124,6 +133,10 @@ export class StatelessMcpOnLambda extends Stack {
 
   /** Every AwsSolutions finding this stack accepts, each with its reason (the key's own: see RequestStateKey). */
   private acknowledgeNagFindings(): void {
+    const authorization =
+      this.auth.environment.MCP_AUTH === 'none'
+        ? 'Deployed with -c auth=none: no authentication, for trials only (README, "Authentication").'
+        : 'The function verifies the OAuth bearer token on /mcp itself, so its 401 names the Protected Resource Metadata (an authorizer\'s 401 cannot); /.well-known serves that metadata, which needs no token.';
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole grants only CreateLogGroup, CreateLogStream and PutLogEvents: the least a logging function needs.',
@@ -135,8 +148,8 @@ export class StatelessMcpOnLambda extends Stack {
       ],
       ['AwsSolutions-APIG2', 'The function validates every body against the MCP schema and answers JSON-RPC errors; a gateway model would duplicate it with worse errors.'],
       ['AwsSolutions-APIG3', 'WAF costs more than this sample (USD 5 a month per web ACL and up); stage throttling caps abuse. Add a web ACL for production.'],
-      ['AwsSolutions-APIG4', 'Authentication is a later issue; the one place it goes is marked at the ANY /mcp method, and the README says the endpoint is open until then.'],
-      ['AwsSolutions-COG4', 'As for APIG4: the authorizer (Cognito or a token-validating Lambda) goes at the marked ANY /mcp method.'],
+      ['AwsSolutions-APIG4', authorization],
+      ['AwsSolutions-COG4', authorization],
     ];
     for (const [id, reason] of apiFindings) Validations.of(this.api).acknowledge({ id, reason });
   }

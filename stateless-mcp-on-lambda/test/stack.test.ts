@@ -75,7 +75,23 @@ describe('StatelessMcpOnLambda', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'mcp' });
     template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'ANY', AuthorizationType: 'NONE', Integration: { Type: 'AWS_PROXY' } });
-    template.resourceCountIs('AWS::ApiGateway::Method', 1);
+  });
+
+  it('routes GET and OPTIONS /.well-known/{proxy+} (the Protected Resource Metadata, under the stage) to the function, with no API Gateway authorizer anywhere', () => {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const [wellKnownId] = Object.entries(resources).find(([, r]) => r.Properties.PathPart === '.well-known')!;
+    const [proxyId] = Object.entries(resources).find(([, r]) => r.Properties.PathPart === '{proxy+}' && r.Properties.ParentId.Ref === wellKnownId)!;
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+    const onWellKnown = methods.filter((m) => m.ResourceId.Ref === proxyId);
+    expect(onWellKnown.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'OPTIONS']);
+    const [fnId] = Object.keys(template.findResources('AWS::Lambda::Function'));
+    for (const method of onWellKnown) {
+      expect(method).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'AWS_PROXY' } });
+      expect(JSON.stringify(method.Integration.Uri)).toContain(fnId);
+    }
+    // /mcp's ANY and the two well-known methods; the function itself answers 401 with resource_metadata.
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['ANY', 'GET', 'OPTIONS']);
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
   });
 
   it('throttles the stage and writes access logs, never bodies', () => {
@@ -106,7 +122,8 @@ describe('StatelessMcpOnLambda', () => {
   });
 
   it('outputs the endpoint URL, and not CDK\'s default stage URL (which answers 403)', () => {
-    expect(Object.keys(template.findOutputs('*'))).toEqual(['McpUrl']);
+    // Besides the authentication outputs (auth.test.ts).
+    expect(Object.keys(template.findOutputs('*')).filter((name) => !/^Auth|^ProtectedResourceMetadataUrl$/.test(name))).toEqual(['McpUrl']);
     expect(JSON.stringify(template.findOutputs('McpUrl'))).toContain('/mcp');
   });
 
@@ -116,8 +133,12 @@ describe('StatelessMcpOnLambda', () => {
     expect(role).toMatchObject({ DeletionPolicy: 'Retain' });
   });
 
-  it('is clean under cdk-nag AwsSolutions, every suppression acknowledged with a reason', () => {
-    const checked = app(true);
+  it.each([
+    ['its own Cognito pool', {}],
+    ['another authorization server', { authIssuer: 'https://example.eu.auth0.com/', authAudience: 'https://mcp.example.com/mcp' }],
+    ['no authentication', { auth: 'none' }],
+  ])('is clean under cdk-nag AwsSolutions with %s, every suppression acknowledged with a reason', (_, context) => {
+    const checked = app(true, context);
     new StatelessMcpOnLambda(checked, 'StatelessMcpOnLambda');
     expect(() => checked.synth()).not.toThrow();
   });
