@@ -136,6 +136,11 @@ export function describeMcpAuth(stackName: string, addStack: (app: App, id: stri
   });
 
   describe(`${stackName}'s authentication with context`, () => {
+    it('keeps AWS, Amazon and Cognito, which Cognito refuses in a prefix, out of the managed-login domain a stack name gives', () => {
+      const t = Template.fromStack(addStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'AmazonMcpOnAWS-Cognito-Trial'));
+      expect(one(t, 'AWS::Cognito::UserPoolDomain').Properties.Domain['Fn::Join'][1][0]).toBe('mcpon-trial-');
+    });
+
     it('takes the callback URLs from -c authCallbackUrls, comma-separated', () => {
       const t = synth({ authCallbackUrls: 'https://app.example.com/callback, http://localhost:9999/cb' });
       expect(one(t, 'AWS::Cognito::UserPoolClient').Properties.CallbackURLs).toEqual(['https://app.example.com/callback', 'http://localhost:9999/cb']);
