@@ -142,6 +142,8 @@ async function drain(server: Server, requests: FiniteRequests, deadlineMs: numbe
 export interface ServerParts {
   app: Express;
   onShutdown?: () => Promise<void>;
+  /** Called once the server listens, with its URL (the port that `PORT=0` picked), before the `listening` log line. */
+  onListening?: (url: string) => void;
 }
 
 /**
@@ -153,9 +155,11 @@ export interface ServerParts {
 export function runServer(build: () => ServerParts | Promise<ServerParts>, { config, instance }: { config: Pick<Config, 'shutdownDeadlineMs'>; instance: Instance }): void {
   Promise.resolve()
     .then(build)
-    .then(({ app, onShutdown }) =>
-      serve(app, { port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '127.0.0.1', deadlineMs: config.shutdownDeadlineMs, onShutdown }),
-    )
+    .then(async ({ app, onShutdown, onListening }) => {
+      const serving = await serve(app, { port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '127.0.0.1', deadlineMs: config.shutdownDeadlineMs, onShutdown });
+      onListening?.(serving.url);
+      return serving;
+    })
     .then(
       (serving) => {
         exitOnSignals(serving);

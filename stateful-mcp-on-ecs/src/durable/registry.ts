@@ -1,6 +1,7 @@
 /**
  * The session registry: one item per session holding everything durable about it: the stored
- * `initialize` request, the owner instance and its ownership epoch, the settings the transport
+ * `initialize` request, the owner instance, its address (where other instances forward the
+ * session's requests) and its ownership epoch, the settings the transport
  * keeps in memory (logging level, subscriptions), the counter, and the last `maxEvents` GET-stream
  * events in slots `e<seq % maxEvents>`. One item, so every write is one `UpdateItem` that the
  * epoch condition fences: a displaced owner cannot store anything, events included.
@@ -38,6 +39,8 @@ export interface StoredSession extends SessionState {
   id: string;
   initialize: JSONRPCMessage;
   owner: string;
+  /** Where the owner takes forwarded requests (`host:port`); absent when it advertises none, or released the session. */
+  address?: string;
   epoch: number;
   createdAt: number;
   lastSeen: number;
@@ -55,6 +58,9 @@ export class SessionMovedError extends Error {
 }
 
 export class SessionRegistry {
+  /** This instance's address, written with every ownership it takes; unset, it advertises none and nothing is forwarded to it. */
+  address?: string;
+
   constructor(
     private readonly table: SessionTable,
     /** This instance: the owner it writes. */
@@ -74,7 +80,7 @@ export class SessionRegistry {
   /** Registers a new session owned by this instance at epoch 1. */
   async create(id: string, initialize: JSONRPCMessage): Promise<StoredSession> {
     const now = this.now();
-    const item = { owner: this.owner, epoch: 1, createdAt: now, lastSeen: now, expiresAt: this.expiry(), counter: 0, seq: 0, subscriptions: [] };
+    const item = { owner: this.owner, address: this.address, epoch: 1, createdAt: now, lastSeen: now, expiresAt: this.expiry(), counter: 0, seq: 0, subscriptions: [] };
     await this.table.doc.send(
       new PutCommand({ TableName: this.table.name, Item: { pk: pk(id), sk: META, initialize: JSON.stringify(initialize), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
@@ -97,6 +103,7 @@ export class SessionRegistry {
       id,
       initialize: JSON.parse(Item.initialize),
       owner: Item.owner,
+      address: Item.address,
       epoch: Item.epoch,
       createdAt: Item.createdAt,
       lastSeen: Item.lastSeen,
@@ -112,25 +119,53 @@ export class SessionRegistry {
   /**
    * Takes the session over from the epoch seen in `load`. `false` when another instance got there
    * first, or when its owner wrote it within the grace period (it is alive and busy with it).
+   * `ownerGone`: the owner's address refused a connection, or its instance said it no longer holds
+   * the session, so the grace period does not apply; the epoch still fences the write.
    */
-  async takeOwnership(session: StoredSession): Promise<boolean> {
+  async takeOwnership(session: StoredSession, { ownerGone = false } = {}): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':me': this.owner,
+      ':next': session.epoch + 1,
+      ':seen': session.epoch,
+      ':now': this.now(),
+      ':exp': this.expiry(),
+      ':nowS': epochSeconds(this.now()),
+    };
+    if (!ownerGone) values[':quiet'] = this.now() - this.graceMs;
+    if (this.address) values[':address'] = this.address;
     try {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: { pk: pk(session.id), sk: META },
-          UpdateExpression: 'SET #owner = :me, epoch = :next, lastSeen = :now, expiresAt = :exp',
-          ConditionExpression: 'epoch = :seen AND expiresAt > :nowS AND (lastSeen < :quiet OR #owner = :me)',
+          UpdateExpression: `SET #owner = :me, epoch = :next, lastSeen = :now, expiresAt = :exp${this.address ? ', address = :address' : ' REMOVE address'}`,
+          ConditionExpression: `epoch = :seen AND expiresAt > :nowS${ownerGone ? '' : ' AND (lastSeen < :quiet OR #owner = :me)'}`,
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':me': this.owner,
-            ':next': session.epoch + 1,
-            ':seen': session.epoch,
-            ':now': this.now(),
-            ':exp': this.expiry(),
-            ':nowS': epochSeconds(this.now()),
-            ':quiet': this.now() - this.graceMs,
-          },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * This instance stops holding the session at `epoch` (it closed the session's transport: idle, or
+   * draining on SIGTERM): its address goes and its last write moves out of the grace period, so the
+   * next request on any instance takes the session over at once. Fenced like any write: `false`
+   * when the session moved on already.
+   */
+  async release(id: string, epoch: number): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: { pk: pk(id), sk: META },
+          UpdateExpression: 'SET lastSeen = :released REMOVE address',
+          ConditionExpression: 'epoch = :epoch',
+          ExpressionAttributeValues: { ':released': 0, ':epoch': epoch },
         }),
       );
       return true;
