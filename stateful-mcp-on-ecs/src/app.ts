@@ -84,7 +84,12 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
   };
 
   const app = createMcpApp({ config, instance, mcp, log });
-  return { app, sessions, onShutdown: async () => void (await Promise.all([sessions.closeAll(), modern.close()])) };
+  return {
+    app,
+    sessions,
+    onListening: (url) => sessionStore.listening?.(url),
+    onShutdown: async () => void (await Promise.all([sessions.closeAll(), modern.close()])),
+  };
 }
 
 /**

@@ -19,6 +19,6 @@ const sessionConfig = loadSessionConfig();
 // Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
 // Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory.
 runServer(
-  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance) }),
+  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance, config) }),
   { config, instance },
 );

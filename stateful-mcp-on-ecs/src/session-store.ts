@@ -1,10 +1,21 @@
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { SessionCounter } from '@mcp-on-aws/shared';
+import type { Refusal, SessionCounter } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 /** Why an instance that could take a session over did not: it is at its cap, or another instance is using the session. */
 export type Declined = 'full' | 'busy';
+
+/** What `adopt` gets from the live sessions: room, a way to open a transport, and the request itself. */
+export interface AdoptHost {
+  full: boolean;
+  /** A fresh transport for the session, connected to a fresh server. */
+  open(): Promise<NodeStreamableHTTPServerTransport>;
+  req: Request;
+  res: Response;
+  /** Another instance forwarded the request here (`inbound`): it is served here or refused, never sent on. */
+  forwarded: boolean;
+}
 
 /**
  * Where a session's state lives besides its transport. The live sessions (`sessions.ts`) call it
@@ -24,10 +35,18 @@ export interface SessionStore {
    */
   create(sessionId: string, initialize: JSONRPCMessage, transport: NodeStreamableHTTPServerTransport): Promise<void>;
   /**
-   * A session this instance does not hold: rebuild it on a transport from `open` (a fresh one,
-   * connected to a fresh server), or decline. `undefined` when the store knows no such session.
+   * A session this instance does not hold: rebuild it on a transport from `host.open`, decline, or
+   * answer the request itself (`answered`: a durable store forwards it to the instance that holds
+   * the session). `undefined` when the store knows no such session.
    */
-  adopt(sessionId: string, host: { full: boolean; open(): Promise<NodeStreamableHTTPServerTransport> }): Promise<NodeStreamableHTTPServerTransport | Declined | undefined>;
+  adopt(sessionId: string, host: AdoptHost): Promise<NodeStreamableHTTPServerTransport | Declined | 'answered' | undefined>;
+  /**
+   * Whether a request came from a client or was forwarded by another instance, checked before it is
+   * routed; a refusal for a false claim. Without it, every request comes from a client.
+   */
+  inbound?(req: Request, sessionId: string): 'client' | 'forwarded' | Refusal;
+  /** The server listens at `url` (a durable store learns the address other instances forward to). */
+  listening?(url: string): void;
   /** A request for the session arrived on this instance, `res` closing when it ends. */
   touch(sessionId: string, req: Request, res: Response): void;
   /** This instance closed the session's transport (`closed`: idle, shutdown, lost), or the client ended it (`deleted`). */

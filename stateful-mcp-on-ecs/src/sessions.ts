@@ -35,6 +35,8 @@ export class Sessions {
   /** Initializes in progress count against the cap too, so a burst cannot overshoot it. */
   private starting = 0;
   private readonly sweeper: NodeJS.Timeout;
+  /** The store's `forget` of each session closed here, still running: shutdown waits for them (they hand the sessions over). */
+  private readonly forgetting = new Set<Promise<void>>();
 
   constructor(
     private readonly config: SessionConfig,
@@ -94,14 +96,20 @@ export class Sessions {
 
   /** Hands a request to its session; `false` when neither this instance nor the store knows it. */
   async route(sessionId: string, req: Request, res: Response): Promise<boolean> {
-    let transport: NodeStreamableHTTPServerTransport | 'busy' | 'full' | undefined;
+    const origin = this.store.inbound?.(req, sessionId) ?? 'client';
+    if (typeof origin === 'object') {
+      sendJsonRpcError(res, origin.status, origin.code, origin.message, origin.headers);
+      return true;
+    }
+    let transport: NodeStreamableHTTPServerTransport | 'busy' | 'full' | 'answered' | undefined;
     try {
-      transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId));
+      transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId, req, res, origin === 'forwarded'));
     } catch (error) {
       this.unavailable(res, 'cannot read a session from the store', error, sessionId);
       return true;
     }
     if (!transport) return false;
+    if (transport === 'answered') return true;
     if (transport === 'busy' || transport === 'full') {
       // Nothing happened here, so the request is safe to repeat; the cookie client retries a 503 by itself.
       const why = transport === 'full' ? `This instance holds its maximum of ${this.config.maxSessions} sessions` : 'This session is held by another instance, which used it moments ago';
@@ -127,6 +135,7 @@ export class Sessions {
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     await Promise.all([...this.live.values()].map((s) => s.transport.close()));
+    await Promise.all(this.forgetting);
   }
 
   /** The store failed: the client learns only that it may retry; the log keeps the cause. */
@@ -149,16 +158,18 @@ export class Sessions {
       if (s?.transport !== transport) return;
       clearTimeout(s.handshake);
       this.live.delete(id);
-      void this.store.forget(id, 'closed');
+      const forgotten = this.store.forget(id, 'closed').catch((error: Error) => this.log({ msg: 'cannot release a session in the store', level: 'warn', session: sessionTag(id), error: error.message }));
+      this.forgetting.add(forgotten);
+      void forgotten.finally(() => this.forgetting.delete(forgotten));
     };
     const server = await this.factory({ era: 'legacy' });
     await server.connect(transport);
     return transport;
   }
 
-  /** A session this instance does not hold: the store may rebuild it here. */
-  private async adopt(id: string): Promise<NodeStreamableHTTPServerTransport | 'busy' | 'full' | undefined> {
-    const adopted = await this.store.adopt(id, { full: this.full, open: () => this.open(id) });
+  /** A session this instance does not hold: the store may rebuild it here, or answer the request itself. */
+  private async adopt(id: string, req: Request, res: Response, forwarded: boolean): Promise<NodeStreamableHTTPServerTransport | 'busy' | 'full' | 'answered' | undefined> {
+    const adopted = await this.store.adopt(id, { full: this.full, open: () => this.open(id), req, res, forwarded });
     // Concurrent requests share one adoption; the first to resume keeps the transport.
     if (typeof adopted === 'object' && !this.live.has(id)) this.keep(id, adopted);
     return adopted;

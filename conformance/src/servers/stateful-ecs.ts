@@ -15,6 +15,6 @@ const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
 
 runServer(
-  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance), extensions: [conformanceFixtures] }),
+  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance, config), extensions: [conformanceFixtures] }),
   { config, instance },
 );

@@ -2,25 +2,37 @@
  * Durable sessions: a `SessionStore` that keeps every session in one DynamoDB table, so any
  * instance can adopt a session it never saw and only DELETE or expiry ends one. The owner of a
  * session holds its epoch; every write is conditional on it (fencing), and nothing leaves the
- * owner before what it depends on is stored. The trade-off: one `UpdateItem` per request that
- * changes something, and a first request after a failover that waits for the takeover.
+ * owner before what it depends on is stored. A request for a session another live instance owns
+ * is forwarded there (`forwarding.ts`), and a dead owner's session is taken over at once. The
+ * trade-off: one `UpdateItem` per request that changes something, a hop for a request that lands
+ * on another instance than the owner, and a first request after a failover that waits for the takeover.
  */
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
-import { jsonLogger, JsonRpcCode, sessionTag, type Instance, type Logger } from '@mcp-on-aws/shared';
+import { jsonLogger, JsonRpcCode, sessionTag, type Config, type Instance, type Logger, type Refusal } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import { EventMemory } from '../memory-event-store';
 import { idleSweepMs, type SessionConfig } from '../session-config';
-import type { Declined, SessionStore } from '../session-store';
-import { DurableEventStore, Replays } from './event-store';
+import type { AdoptHost, Declined, SessionStore } from '../session-store';
+import { DurableEventStore, isGetStreamEventId, Replays } from './event-store';
+import { answerNotHeld, Forwarder, ForwardSigner } from './forwarding';
+import { fixedAddress, listeningAddress } from './owner-address';
 import { OwnedSessions, type Setting } from './owned-sessions';
 import { replayHandshake } from './rehydrate';
-import { SessionMovedError, SessionRegistry } from './registry';
+import { SessionMovedError, SessionRegistry, type StoredSession } from './registry';
 import { getStreamOpen, interceptSend } from './sdk-internals';
 import { createLocalTable, sessionTable, type SessionTable } from './table';
 
 type Transport = NodeStreamableHTTPServerTransport;
+
+/** What forwarding needs; without it this instance advertises no address, and a session another instance holds is taken over after its grace. */
+export interface ForwardingOptions {
+  /** The deployment's shared secret (`MCP_REQUEST_STATE_KEY`): every instance derives the same forwarding key from it. */
+  sharedKey: Uint8Array;
+  /** This instance's address when the environment fixes it (`owner-address.ts`); otherwise the listening address. */
+  address?: string;
+}
 
 /**
  * How a session's stored expiry keeps up with the task that holds it. The task counts the idle
@@ -45,17 +57,31 @@ export class DurableSessionStore implements SessionStore {
   private readonly refreshMs: number;
   /** The POST-stream events of every session held here, bounded per session and for the process. */
   readonly eventMemory: EventMemory;
+  private readonly forwarder?: Forwarder;
+  /** The owner each session was last forwarded to. */
+  private readonly knownOwners = new KnownOwners();
 
   constructor(
     table: SessionTable,
     private readonly config: SessionConfig,
     instance: Pick<Instance, 'id'>,
     private readonly log: Logger = jsonLogger,
+    private readonly forwarding?: ForwardingOptions,
   ) {
     const { refreshMs, storedMs } = durableLifetime(config);
     this.refreshMs = refreshMs;
     this.owned = this.counter = new OwnedSessions(new SessionRegistry(table, instance.id, storedMs, config.maxEventsPerSession), refreshMs);
     this.eventMemory = new EventMemory(config);
+    if (forwarding) this.forwarder = new Forwarder(new ForwardSigner(forwarding.sharedKey));
+  }
+
+  /** The server listens at `url`: with forwarding, this is the address written with every session it owns from now on. */
+  listening(url: string): void {
+    if (this.forwarding) this.owned.address = this.forwarding.address ?? listeningAddress(url);
+  }
+
+  inbound(req: Request, sessionId: string): 'client' | 'forwarded' | Refusal {
+    return this.forwarder?.inbound(req, sessionId, this.owned.address) ?? 'client';
   }
 
   eventStore(sessionId: string): EventStore {
@@ -75,21 +101,65 @@ export class DurableSessionStore implements SessionStore {
   }
 
   /**
-   * Takes the session over with a conditional write on its epoch, then rebuilds it on a fresh
-   * transport. Of two instances racing, exactly one becomes the owner; the other, like any instance
-   * that finds the owner busy with the session, declines without touching it ('busy').
+   * A session this instance does not hold. When its owner advertises an address, the request is
+   * forwarded there; when that owner is gone (the connection failed, or it answered that it does
+   * not hold the session), or advertises nothing, the session is taken over with a conditional
+   * write on its epoch and rebuilt on a fresh transport. Of two instances racing, exactly one
+   * becomes the owner; the other, like any instance that finds an owner without an address busy
+   * with the session, declines without touching it ('busy'). A forwarded request is never
+   * forwarded again: it joins a takeover in progress here, or is answered 421.
    */
-  adopt(sessionId: string, host: { full: boolean; open(): Promise<Transport> }): Promise<Transport | Declined | undefined> {
-    if (host.full) return Promise.resolve('full');
-    let pending = this.adopting.get(sessionId);
-    if (!pending) {
-      pending = this.takeOver(sessionId, host.open).finally(() => this.adopting.delete(sessionId));
-      this.adopting.set(sessionId, pending);
-    }
+  async adopt(sessionId: string, { full, open, req, res, forwarded }: AdoptHost): Promise<Transport | Declined | 'answered' | undefined> {
+    const pending = this.adopting.get(sessionId);
+    if (forwarded) return pending ?? (answerNotHeld(res), 'answered');
+    if (full) return 'full';
+    if (pending) return pending;
+    if (await this.tryKnownOwner(sessionId, req, res)) return 'answered';
+    const stored = await this.owned.load(sessionId);
+    if (!stored) return undefined;
+    const owner = await this.tryOwner(stored, req, res);
+    if (owner === 'answered') return 'answered';
+    // Another request for the session may have taken it over here while this one tried the owner.
+    const adopted = await (this.transports.get(sessionId) ?? this.adopting.get(sessionId) ?? this.share(sessionId, this.takeOver(stored, open, owner === 'gone')));
+    if (adopted !== 'busy' || owner !== 'gone') return adopted;
+    // Another instance took the gone owner's session first: it is the owner now, at the address it wrote.
+    const winner = await this.owned.load(sessionId);
+    if (!winner?.address || winner.address === stored.address || winner.address === this.owned.address) return 'busy';
+    return (await this.forwarder!.forward(req, res, sessionId, winner.address)) === 'answered' ? 'answered' : 'busy';
+  }
+
+  /**
+   * Forwards to the owner this instance last forwarded the session to, without reading the table:
+   * the forwarded hop then costs no store read. `false` when there is none, or it no longer
+   * answers for the session: the table says who does.
+   */
+  private async tryKnownOwner(sessionId: string, req: Request, res: Response): Promise<boolean> {
+    const address = this.knownOwners.get(sessionId);
+    if (!address || !this.forwarder) return false;
+    if ((await this.forwarder.forward(req, res, sessionId, address)) === 'answered') return true;
+    this.knownOwners.delete(sessionId);
+    return false;
+  }
+
+  /** Forwards the request to the session's owner: `answered`, or whether the owner is `gone` or advertises no address (`unknown`). */
+  private async tryOwner(stored: StoredSession, req: Request, res: Response): Promise<'answered' | 'gone' | 'unknown'> {
+    if (!this.forwarder || !stored.address) return 'unknown';
+    // Recorded here, yet not held here: this instance closed it, or is a new process on the address.
+    if (stored.address === this.owned.address) return 'gone';
+    const outcome = await this.forwarder.forward(req, res, stored.id, stored.address);
+    if (outcome === 'answered') return this.knownOwners.remember(stored.id, stored.address), 'answered';
+    this.log({ msg: outcome === 'owner-gone' ? 'session owner unreachable; taking the session over' : 'session owner no longer holds it; taking it over', session: sessionTag(stored.id), owner: stored.owner });
+    return 'gone';
+  }
+
+  private share(sessionId: string, takeOver: Promise<Transport | Declined | undefined>): Promise<Transport | Declined | undefined> {
+    const pending = takeOver.finally(() => this.adopting.delete(sessionId));
+    this.adopting.set(sessionId, pending);
     return pending;
   }
 
   touch(sessionId: string, req: Request, res: Response): void {
+    if (req.method === 'GET') this.supersedeGetStream(sessionId, req);
     const setting = settingOf(req.body);
     // An accepted setting is written with its answer, which moves the expiry; the end of the request refreshes it otherwise.
     if (setting) this.owned.requested(sessionId, req.body.id, setting);
@@ -98,18 +168,20 @@ export class DurableSessionStore implements SessionStore {
     if (req.method === 'GET') this.watchOwnership(sessionId, res);
   }
 
-  /** A local close (idle, shutdown, lost) leaves the session in the table for another instance; DELETE ends it everywhere. */
+  /**
+   * A local close (idle, shutdown, lost) hands the session over in the table, for the next request
+   * on any instance to take at once; DELETE ends it everywhere.
+   */
   async forget(sessionId: string, why: 'closed' | 'deleted'): Promise<void> {
     this.transports.delete(sessionId);
     this.eventMemory.release(sessionId);
     if (why === 'deleted') await this.owned.delete(sessionId);
-    else this.owned.release(sessionId);
+    else await this.owned.handOver(sessionId);
   }
 
-  private async takeOver(sessionId: string, open: () => Promise<Transport>): Promise<Transport | Declined | undefined> {
-    const stored = await this.owned.load(sessionId);
-    if (!stored) return undefined;
-    if (!(await this.owned.takeOver(stored))) {
+  private async takeOver(stored: StoredSession, open: () => Promise<Transport>, ownerGone: boolean): Promise<Transport | Declined | undefined> {
+    const sessionId = stored.id;
+    if (!(await this.owned.takeOver(stored, { ownerGone }))) {
       this.log({ msg: 'session held by another instance; not taking it over', session: sessionTag(sessionId), owner: stored.owner });
       return 'busy';
     }
@@ -195,6 +267,18 @@ export class DurableSessionStore implements SessionStore {
   }
 
   /**
+   * A client that resumes its GET stream (`Last-Event-ID` of a GET-stream event) has lost the old
+   * one, though this instance may not know yet: a cut that no proxy passed on is noticed only at
+   * the next write. The old stream ends here, so the resume replays instead of answering 409; what
+   * the old stream sent meanwhile is stored, and replayed.
+   */
+  private supersedeGetStream(sessionId: string, req: Request): void {
+    const lastEventId = req.headers['last-event-id'];
+    const transport = this.transports.get(sessionId);
+    if (typeof lastEventId === 'string' && isGetStreamEventId(lastEventId) && transport && getStreamOpen(transport)) transport.closeStandaloneSSEStream();
+  }
+
+  /**
    * A GET stream only delivers what this instance emits, so one left open here after another
    * instance took the session over would go silent. Each keep-alive interval it checks the epoch
    * (one eventually consistent read) and, once it moved, ends the stream: the client reconnects
@@ -214,18 +298,36 @@ export class DurableSessionStore implements SessionStore {
   }
 }
 
+/** A bounded map, oldest out first: an entry is only a hint (a wrong one costs a 421 and a store read). */
+class KnownOwners extends Map<string, string> {
+  static readonly MAX = 10_000;
+
+  remember(sessionId: string, address: string): void {
+    this.delete(sessionId);
+    this.set(sessionId, address);
+    if (this.size > KnownOwners.MAX) this.delete(this.keys().next().value!);
+  }
+}
+
 /**
  * The durable store when `MCP_SESSION_TABLE` names a table, `undefined` (sessions in memory) when
  * it is unset. `MCP_DYNAMODB_ENDPOINT` (dynalite or DynamoDB Local) is local mode, the only mode
  * that creates the table: in AWS the stack owns it.
  */
-export async function durableSessionStoreFromEnv(env: NodeJS.ProcessEnv, config: SessionConfig, instance: Pick<Instance, 'id'>): Promise<DurableSessionStore | undefined> {
+export async function durableSessionStoreFromEnv(
+  env: NodeJS.ProcessEnv,
+  config: SessionConfig,
+  instance: Pick<Instance, 'id'>,
+  { requestStateKey }: Pick<Config, 'requestStateKey'>,
+): Promise<DurableSessionStore | undefined> {
   const tableName = env.MCP_SESSION_TABLE;
   if (!tableName) return undefined;
   const endpoint = env.MCP_DYNAMODB_ENDPOINT || undefined;
   const table = sessionTable(tableName, endpoint);
+  // Forwarding needs the key every instance shares; a process that generated its own signs what no other can check.
+  const forwarding = env.MCP_REQUEST_STATE_KEY ? { sharedKey: requestStateKey, address: await fixedAddress(env) } : undefined;
   if (endpoint) await createLocalTable(table);
-  return new DurableSessionStore(table, config, instance);
+  return new DurableSessionStore(table, config, instance, jsonLogger, forwarding);
 }
 
 /** The requests whose effect the transport keeps only in memory: persisted, once accepted, so rehydration re-applies them. */

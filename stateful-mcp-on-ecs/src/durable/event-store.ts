@@ -85,3 +85,6 @@ function parseSeq(eventId: string): number | undefined {
   if (!/^\d{1,12}$/.test(eventId)) return undefined;
   return Number(eventId);
 }
+
+/** Whether an event id is one of the session's GET-stream events (a sequence number), not a POST-stream one. */
+export const isGetStreamEventId = (eventId: string): boolean => parseSeq(eventId) !== undefined;

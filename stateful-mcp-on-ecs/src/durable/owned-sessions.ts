@@ -95,9 +95,21 @@ export class OwnedSessions implements SessionCounter {
     return this.registry.load(id);
   }
 
-  /** Takes over a session read with `load`; `false` when its owner is alive and busy with it, or another instance won. */
-  async takeOver(session: StoredSession): Promise<boolean> {
-    if (!(await this.registry.takeOwnership(session))) return false;
+  /** Where other instances forward this instance's sessions' requests; unset, it advertises none. */
+  get address(): string | undefined {
+    return this.registry.address;
+  }
+
+  set address(address: string | undefined) {
+    this.registry.address = address;
+  }
+
+  /**
+   * Takes over a session read with `load`; `false` when its owner is alive and busy with it, or
+   * another instance won. `ownerGone`: its owner cannot be reached, or said it does not hold it.
+   */
+  async takeOver(session: StoredSession, options: { ownerGone?: boolean } = {}): Promise<boolean> {
+    if (!(await this.registry.takeOwnership(session, options))) return false;
     this.own(session, session.epoch + 1);
     return true;
   }
@@ -105,6 +117,19 @@ export class OwnedSessions implements SessionCounter {
   /** Forgets this instance's copy; the table keeps the session for another instance (or this one) to rebuild. */
   release(id: string): void {
     this.owned.delete(id);
+  }
+
+  /**
+   * This instance closed the session (idle, or draining on SIGTERM): what it changed is written,
+   * then the table is told, so the next request on any instance takes it over at once instead of
+   * trying this one. Fenced: a session that moved on already is left alone.
+   */
+  async handOver(id: string): Promise<void> {
+    const owned = this.owned.get(id);
+    if (!owned) return;
+    this.owned.delete(id);
+    await owned.flush().catch(() => {});
+    await this.registry.release(id, owned.epoch);
   }
 
   async delete(id: string): Promise<void> {
