@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Port } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 
 import { type AuthProps, authFromContext, frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
@@ -18,7 +19,8 @@ const SESSION_IDLE = Duration.minutes(30);
 /**
  * The stateful MCP server on Fargate behind CloudFront (HTTPS) and an internal ALB with `lb_cookie`
  * stickiness. 2025-era sessions are served from their task's memory, so the `AWSALB` cookie, which
- * CloudFront passes both ways, brings each client back to that task; 2026-era requests carry no session and go to any task. Sessions are also kept in a
+ * CloudFront passes both ways, brings each client back to that task; a request that lands on
+ * another task (a client that keeps no cookie) is forwarded to it. 2026-era requests carry no session and go to any task. Sessions are also kept in a
  * DynamoDB table, so when a task is lost (scale-in, deployment, failure) another task rehydrates
  * them with the same id, counter, settings and stored GET-stream events.
  */
@@ -68,9 +70,27 @@ export class StatefulMcpOnEcs extends Stack {
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
     });
 
+    this.serveSessionsFromAnyTask();
+
     // Exactly what src/durable/ does: each session is one item (no queries, no batches).
     this.sessions.grant(this.mcp.taskDefinition.taskRole, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
 
-    new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; 2025-era clients must keep the AWSALB cookie)' });
+    new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; the AWSALB cookie saves a hop, and clients that keep none work too)' });
+  }
+
+  /**
+   * Sessions without cookies (src/durable/forwarding.ts): a task forwards a request for a session
+   * another task owns straight to that task's container port, signed with a key derived from
+   * MCP_REQUEST_STATE_KEY; each task learns its own address from the task metadata endpoint, which
+   * Fargate sets (ECS_CONTAINER_METADATA_URI_V4). So the tasks' security group admits the port from
+   * the ALB (the target group's rule) and from itself, and nothing else. Stickiness stays: it saves the hop.
+   */
+  private serveSessionsFromAnyTask(): void {
+    const port = this.mcp.taskDefinition.defaultContainer!.containerPort;
+    this.mcp.service.connections.allowInternally(Port.tcp(port), 'a session request forwarded to the task that owns the session');
+    // A dead task leaves the ALB after 2 failed checks: 10 s instead of the shared 20 s. Its sessions move at the
+    // first request that reaches any other task anyway; a busy task wrongly marked down keeps its sessions (other
+    // tasks forward to it), so the cost of checking faster is only more probes (about one a second per task).
+    this.mcp.targetGroup.configureHealthCheck({ path: '/health', interval: Duration.seconds(5), timeout: Duration.seconds(4), healthyThresholdCount: 2, unhealthyThresholdCount: 2 });
   }
 }

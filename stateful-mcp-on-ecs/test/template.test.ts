@@ -52,10 +52,29 @@ describe('StatefulMcpOnEcs', () => {
     });
   });
 
-  it('health-checks /health and autoscales between 3 and 12 tasks', () => {
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health' });
+  it('health-checks /health every 5 s, so a dead task leaves the ALB after 10 s, and autoscales between 3 and 12 tasks', () => {
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health', HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 4, UnhealthyThresholdCount: 2 });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 12 });
     t.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
+  });
+
+  it('admits the container port to the tasks from the ALB and from the tasks themselves (forwarded session requests), and nothing else', () => {
+    const groups = t.findResources('AWS::EC2::SecurityGroup');
+    const taskGroup = Object.keys(groups).find((id) => id.startsWith('McpServiceSecurityGroup'))!;
+    const albGroup = Object.keys(groups).find((id) => id.startsWith('McpAlbSecurityGroup'))!;
+    const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress'))
+      .map((r) => r.Properties)
+      .filter((p) => p.GroupId['Fn::GetAtt']?.[0] === taskGroup)
+      .map((p) => ({ from: p.SourceSecurityGroupId['Fn::GetAtt'][0], ports: [p.FromPort, p.ToPort], protocol: p.IpProtocol }));
+    expect(ingress).toHaveLength(2);
+    expect(ingress).toEqual(
+      expect.arrayContaining([
+        { from: albGroup, ports: [8080, 8080], protocol: 'tcp' },
+        { from: taskGroup, ports: [8080, 8080], protocol: 'tcp' },
+      ]),
+    );
+    // No inline rule either: no CIDR range reaches the tasks.
+    expect(groups[taskGroup]!.Properties.SecurityGroupIngress).toBeUndefined();
   });
 
   it('passes the requestState key as a secret', () => {
