@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import { startBalancer, type Balancer } from '../../../local/balancer';
 import { startDynalite } from '../../../local/dynalite';
-import { HAPROXY_STICKY, haproxyInstalled, startHaproxy } from '../../../local/haproxy';
+import { HAPROXY_ROUND_ROBIN, HAPROXY_STICKY, haproxyInstalled, startHaproxy } from '../../../local/haproxy';
 import { startServerProcesses, type ServerProcess } from '../../../local/processes';
 import { createLocalTable, sessionTable, type SessionTable } from '../../src/durable/table';
 
@@ -21,12 +21,12 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** Three stateful server processes on ephemeral loopback ports behind a cookie-sticky balancer. */
-export async function startCluster(kind: StickyKind, env: NodeJS.ProcessEnv = {}): Promise<Cluster> {
+/** Three stateful server processes on ephemeral loopback ports behind a cookie-sticky balancer (or a plain round-robin one). */
+export async function startCluster(kind: StickyKind, env: NodeJS.ProcessEnv = {}, { sticky = true } = {}): Promise<Cluster> {
   const servers = await startServerProcesses(3, SERVER_ENTRY, env);
   const urls = servers.map((s) => s.url);
   try {
-    const balancer = kind === 'node' ? await startBalancer({ targets: urls, sticky: true, healthIntervalMs: 200 }) : await startHaproxy(HAPROXY_STICKY, urls);
+    const balancer = kind === 'node' ? await startBalancer({ targets: urls, sticky, healthIntervalMs: 200 }) : await startHaproxy(sticky ? HAPROXY_STICKY : HAPROXY_ROUND_ROBIN, urls);
     return {
       servers,
       balancer,
@@ -51,8 +51,12 @@ export interface DurableCluster extends Cluster {
  * The cluster with durable sessions: three instances behind a sticky balancer, sharing one
  * dynalite in this process. A 1 s keep-alive flushes a new GET stream's headers promptly, and is
  * how often an open GET stream checks that its instance still owns the session.
+ *
+ * `sharedKey`: every instance gets the same `MCP_REQUEST_STATE_KEY`, as a deployment and `npm
+ * start` do, which turns forwarding on (without it each process generates its own, and a session
+ * held elsewhere is taken over after its grace). `sticky: false`: a round-robin balancer instead.
  */
-export async function startDurableCluster(kind: StickyKind = 'node'): Promise<DurableCluster> {
+export async function startDurableCluster(kind: StickyKind = 'node', { sharedKey, sticky = true }: { sharedKey?: string; sticky?: boolean } = {}): Promise<DurableCluster> {
   const dynamo = await startDynalite();
   const table = sessionTable('mcp-sessions', dynamo.endpoint);
   const stopDynamo = async () => {
@@ -61,7 +65,8 @@ export async function startDurableCluster(kind: StickyKind = 'node'): Promise<Du
   };
   try {
     await createLocalTable(table);
-    const cluster = await startCluster(kind, { MCP_SESSION_TABLE: table.name, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint, MCP_SSE_KEEPALIVE_MS: '1000' });
+    const env = { MCP_SESSION_TABLE: table.name, MCP_DYNAMODB_ENDPOINT: dynamo.endpoint, MCP_SSE_KEEPALIVE_MS: '1000', ...(sharedKey && { MCP_REQUEST_STATE_KEY: sharedKey }) };
+    const cluster = await startCluster(kind, env, { sticky });
     return { ...cluster, table, stop: async () => void (await cluster.stop(), await stopDynamo()) };
   } catch (error) {
     await stopDynamo();

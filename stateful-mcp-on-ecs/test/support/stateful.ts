@@ -1,4 +1,4 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type StreamableHTTPReconnectionOptions, type Tool } from '@modelcontextprotocol/client';
 import { loadConfig, serve, type Logger, type Serving } from '@mcp-on-aws/shared';
 
 import { createStatefulServer, type StatefulServer } from '../../src/app';
@@ -23,14 +23,20 @@ export interface PushLog {
   samplings: string[];
   logs: Array<{ level: string; data: unknown }>;
   updates: string[];
+  /** The tool names the client re-listed after each `notifications/tools/list_changed`. */
+  toolLists: string[][];
 }
 
 /** A real v2 client that answers elicitation and sampling pushes and records what arrives. */
-export async function connectSession(mcp: string, options: { era?: 'legacy' | 'modern'; fetch?: typeof fetch } = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport; pushed: PushLog }> {
-  const pushed: PushLog = { elicitations: [], samplings: [], logs: [], updates: [] };
+export async function connectSession(
+  mcp: string,
+  options: { era?: 'legacy' | 'modern'; fetch?: typeof fetch; reconnectionOptions?: StreamableHTTPReconnectionOptions; watchTools?: boolean } = {},
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport; pushed: PushLog }> {
+  const pushed: PushLog = { elicitations: [], samplings: [], logs: [], updates: [], toolLists: [] };
+  const onChanged = (error: Error | null, tools: Tool[] | null) => void pushed.toolLists.push(error ? [`error: ${error.message}`] : (tools ?? []).map((t) => t.name));
   const client = new Client(
     { name: 'stateful-test', version: '1.0.0' },
-    { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: options.era === 'modern' ? 'auto' : 'legacy' } },
+    { capabilities: { elicitation: {}, sampling: {} }, versionNegotiation: { mode: options.era === 'modern' ? 'auto' : 'legacy' }, ...(options.watchTools && { listChanged: { tools: { onChanged, debounceMs: 0 } } }) },
   );
   client.setRequestHandler('elicitation/create', async (request) => {
     pushed.elicitations.push(request.params.message);
@@ -43,7 +49,7 @@ export async function connectSession(mcp: string, options: { era?: 'legacy' | 'm
   });
   client.setNotificationHandler('notifications/message', (n) => void pushed.logs.push({ level: n.params.level, data: n.params.data }));
   client.setNotificationHandler('notifications/resources/updated', (n) => void pushed.updates.push(n.params.uri));
-  const transport = new StreamableHTTPClientTransport(new URL(mcp), options.fetch ? { fetch: options.fetch } : {});
+  const transport = new StreamableHTTPClientTransport(new URL(mcp), { fetch: options.fetch, reconnectionOptions: options.reconnectionOptions });
   await client.connect(transport);
   return { client, transport, pushed };
 }
