@@ -6,14 +6,20 @@
  *   then enough of them to fill the process's bound; and the session cap that follows for the
  *   task's memory;
  * - sessions created per second (initialize + notifications/initialized, 20 at a time);
- * - `tools/call echo` throughput inside one session, as a ratio to the stateless server's.
+ * - `tools/call echo` throughput inside one session, as a ratio to the stateless server's;
+ * - a forwarded `tools/call echo` against a sticky one: two durable instances sharing one table
+ *   (dynalite, in this process) and one key, the same session called on its owner and on the other
+ *   instance, which forwards it; latency (p50, p99) one call at a time, and the CPU per call of
+ *   each process.
  * Each server is its own process and runs as it ships: the bundle shared/Dockerfile builds, with
  * the Node flags of its CMD. The load runs here. Throughput alternates between the two
  * servers in short rounds, so a neighbour's burst on a shared machine hits both alike.
  *
  *   npm run bench -w stateful-mcp-on-ecs          (BENCH_SECONDS=10 by default: the load time per server)
+ *   npm run bench -w stateful-mcp-on-ecs -- forwarding     (only the forwarded against sticky comparison)
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
@@ -22,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import autocannon from 'autocannon';
 
+import { startDynalite } from '../../local/dynalite';
 import { startServerProcess, type ServerProcess } from '../../local/processes';
 import { loadSessionConfig } from '../src/session-config';
 
@@ -260,7 +267,98 @@ function openStream(mcp: string, session: Record<string, string>, agent: Agent):
   });
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux, as on Fargate). */
+function cpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+interface CallCost {
+  p50: number;
+  p99: number;
+  calls: number;
+  /** CPU per call of each process, in µs. */
+  cpuUs: number[];
+}
+
+/** One POST on a keep-alive connection; resolves with its answer's body. */
+function post(mcp: string, headers: Record<string, string>, body: string, agent: Agent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(mcp, { method: 'POST', agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`answered ${res.statusCode}: ${text}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * `tools/call echo` one at a time on `mcp` for a third of BENCH_SECONDS, each call timed (autocannon
+ * rounds latency to whole milliseconds), with the CPU each of `processes` spent.
+ */
+async function callCost(mcp: string, headers: Record<string, string>, processes: ServerProcess[]): Promise<CallCost> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < 50; i++) await post(mcp, headers, echo, agent);
+  const before = processes.map((p) => cpuMs(p.child.pid!));
+  const latencies: number[] = [];
+  const until = performance.now() + Math.max(1, Math.round(seconds / 3)) * 1_000;
+  while (performance.now() < until) {
+    const started = performance.now();
+    if (!(await post(mcp, headers, echo, agent)).includes('hello')) throw new Error('echo did not answer hello');
+    latencies.push(performance.now() - started);
+  }
+  agent.destroy();
+  const calls = latencies.length;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(calls - 1, Math.floor(q * calls))]!;
+  return { p50: at(0.5), p99: at(0.99), calls, cpuUs: processes.map((p, i) => ((cpuMs(p.child.pid!) - before[i]!) * 1000) / calls) };
+}
+
+/**
+ * The same session's `tools/call`, sent to its owner (what a sticky client does) and to another
+ * instance, which forwards it: three rounds each, alternating. Latency is measured one call at a
+ * time, so it is the hop's cost and not a queue's.
+ */
+async function forwardedVsSticky(statefulShipped: { bundle: string; nodeOptions: string }): Promise<void> {
+  const dynamo = await startDynalite();
+  const durableEnv = {
+    ...env,
+    NODE_OPTIONS: statefulShipped.nodeOptions,
+    MCP_SESSION_TABLE: 'bench-sessions',
+    MCP_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64'),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const owner = await startServerProcess(statefulShipped.bundle, durableEnv);
+  const forwarder = await startServerProcess(statefulShipped.bundle, durableEnv);
+  try {
+    const session = await openSession(`${owner.url}/mcp`);
+    const sticky: CallCost[] = [];
+    const forwarded: CallCost[] = [];
+    for (let round = 0; round < 3; round++) {
+      sticky.push(await callCost(`${owner.url}/mcp`, session, [owner, forwarder]));
+      forwarded.push(await callCost(`${forwarder.url}/mcp`, session, [owner, forwarder]));
+    }
+    const median = (costs: CallCost[], pick: (c: CallCost) => number) => costs.map(pick).sort((a, b) => a - b)[1]!;
+    const show = (name: string, costs: CallCost[]) =>
+      `${name} p50 ${median(costs, (c) => c.p50).toFixed(2).padStart(6)} ms   p99 ${median(costs, (c) => c.p99).toFixed(2).padStart(6)} ms   CPU per call: owner ${median(costs, (c) => c.cpuUs[0]!).toFixed(0).padStart(4)} µs, other instance ${median(costs, (c) => c.cpuUs[1]!).toFixed(0).padStart(4)} µs`;
+    console.log(`tools/call echo in one durable session, one call at a time (median of 3 rounds of ${Math.max(1, Math.round(seconds / 3))} s):`);
+    console.log(`  ${show('sticky (sent to the owner)          ', sticky)}`);
+    console.log(`  ${show('forwarded (sent to another instance)', forwarded)}`);
+    const ratio = median(forwarded, (c) => c.p50) / median(sticky, (c) => c.p50);
+    console.log(`  forwarded / sticky at p50: ${ratio.toFixed(2)}x   (target <= 2x)`);
+  } finally {
+    await Promise.all([owner.stop('SIGKILL'), forwarder.stop('SIGKILL')]);
+    await dynamo.stop();
+  }
+}
+
 async function main() {
+  if (process.argv.includes('forwarding')) return forwardedVsSticky(shipped('stateful-mcp-on-ecs'));
   const servers: ServerProcess[] = [];
   const start = async (entry: string, nodeOptions: string) => {
     const server = await startServerProcess(entry, { ...env, NODE_OPTIONS: nodeOptions });
@@ -313,6 +411,7 @@ async function main() {
     console.log(`stateful server, tools/call echo in one session             ${inSession.toFixed(0).padStart(6)} req/s   ${(inSession / baseline).toFixed(2)}x stateless   (target >= 0.80x)`);
     const created = await sessionsPerSecond(`${stateful.url}/mcp`);
     console.log(`sessions created (initialize + initialized, 20 at a time)   ${created.toFixed(0).padStart(6)} /s      ${(created / baseline).toFixed(2)}x stateless echo`);
+    await forwardedVsSticky(statefulShipped);
   } finally {
     await Promise.all(servers.map((s) => s.stop('SIGKILL')));
   }
