@@ -1,9 +1,10 @@
 /**
  * The stateful server's HTTP app: one `/mcp`, two eras, as in the SDK's `legacy-routing` example.
  * 2025-era requests go to sessions held in this process (`sessions.ts`), 2026-era requests to
- * `createMcpHandler`, per request. The trade-off: a session pins its client to one instance, so
- * the balancer must be sticky; the `SessionStore` decides what survives that instance (nothing in
- * memory, everything with `durable/`).
+ * `createMcpHandler`, per request. The trade-off: a session lives on one instance, so the balancer
+ * keeps its client there; the `SessionStore` decides what survives that instance (nothing in
+ * memory, everything with `durable/`) and whether another instance can serve it (`durable/`
+ * forwards the request to the session's instance).
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';

@@ -1,10 +1,11 @@
 /**
  * The stateful MCP server as a process: one per Fargate task, or three behind the local sticky
- * balancer. 2025-era sessions live in this process's memory, so the load balancer must keep a
- * client on the task that holds its session (ALB `lb_cookie` stickiness); 2026-era requests need
- * no session and go anywhere. Without `MCP_SESSION_TABLE` a lost task loses its sessions; with it,
- * they also live in DynamoDB (`durable/`) and any task can adopt one. The HTTP app is `app.ts`,
- * the live sessions `sessions.ts`; see ../README.md.
+ * balancer. 2025-era sessions live in this process's memory, so the load balancer keeps a client
+ * on the task that holds its session (ALB `lb_cookie` stickiness); 2026-era requests need no
+ * session and go anywhere. Without `MCP_SESSION_TABLE` a lost task loses its sessions, and a
+ * client without the cookie loses them at once; with it, they also live in DynamoDB (`durable/`):
+ * a request for another task's session is forwarded there, and any task can adopt a dead one's.
+ * The HTTP app is `app.ts`, the live sessions `sessions.ts`; see ../README.md.
  */
 import { detectInstance, loadConfig, runServer } from '@mcp-on-aws/shared';
 
@@ -17,7 +18,8 @@ const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
 
 // Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
-// Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory.
+// Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory. With it and a shared
+// MCP_REQUEST_STATE_KEY, the store forwards requests between instances (durable/forwarding.ts).
 runServer(
   async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance, config) }),
   { config, instance },

@@ -123,7 +123,9 @@ export class Forwarder {
     const out: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
     res.writeHead(answer.statusCode, out);
-    res.flushHeaders();
+    // A GET stream may stay silent until its first event: its client needs the headers now. Any other
+    // answer's headers leave with its first bytes, one write fewer.
+    if (req.method === 'GET') res.flushHeaders();
     // An owner that dies mid-answer: cut the client's connection too, so it sees the stream break and resumes it.
     answer.body.once('error', () => res.destroy());
     answer.body.pipe(res);
