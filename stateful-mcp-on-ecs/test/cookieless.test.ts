@@ -111,9 +111,11 @@ describe('the owner dies mid-session (three instances behind the node round-robi
 
   it('moves the session at once: same id, the counter carries on, no update lost, recovered in under a second', async () => {
     let retries = 0;
+    let getStreams = 0;
     // A client that retries a failed request once, as most do; the balancer re-routes a refused connection, as the ALB does.
     const retryOnce: typeof fetch = async (url, init) => {
       const response = await fetch(url, init).catch(() => undefined);
+      if (response?.ok && (init?.method ?? 'GET') === 'GET') getStreams++;
       if (response && response.status < 500) return response;
       retries++;
       await response?.text();
@@ -121,6 +123,8 @@ describe('the owner dies mid-session (three instances behind the node round-robi
     };
     const { client, pushed } = await connectSession(cluster.mcp, { fetch: retryOnce, reconnectionOptions });
     try {
+      // An update raised before the GET stream is open is stored, not sent: a stream opened without Last-Event-ID replays nothing.
+      await until(() => getStreams === 1);
       await client.subscribeResource({ uri: COUNTER_URI });
       for (let n = 1; n <= 3; n++) expect(text(await client.callTool({ name: 'increment_counter', arguments: {} }))).toBe(String(n));
       await until(() => pushed.updates.length === 3);
