@@ -11,7 +11,7 @@ import { raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
 import { META, pk, type SessionTable } from '../src/durable/table';
 import { startDurableCluster, type DurableCluster } from './support/cluster';
-import { until } from './support/stateful';
+import { rawSession, until } from './support/stateful';
 
 const ping = async (client: StickyClient) => (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -19,14 +19,6 @@ const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize',
 const call = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'increment_counter', arguments: {} } });
 
 const counterOf = (r: { text: string }) => Number(/"structuredContent":\{"value":(\d+)\}/.exec(r.text)?.[1]);
-
-/** A raw session opened directly on one instance, bypassing the balancer. */
-async function rawSession(mcp: string): Promise<Record<string, string>> {
-  const init = await raw(mcp, { headers, body: initialize });
-  const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
-  await raw(mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
-  return session;
-}
 
 describe('durable sessions: three instances, one DynamoDB table (dynalite)', () => {
   let cluster: DurableCluster;

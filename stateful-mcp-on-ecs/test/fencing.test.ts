@@ -12,8 +12,8 @@ import { raw, type RawResponse } from '../../shared/test/support/raw-http';
 import { OWNER_GRACE_MS } from '../src/durable/registry';
 import { META, pk } from '../src/durable/table';
 import { startDurableCluster, type DurableCluster } from './support/cluster';
+import { rawSession } from './support/stateful';
 
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 const increment = (id: number) => rpc(id, 'tools/call', { name: 'increment_counter', arguments: {} });
 const counterOf = (r: RawResponse) => Number(/"structuredContent":\{"value":(\d+)\}/.exec(r.text)?.[1]);
@@ -27,12 +27,7 @@ describe('a displaced owner is fenced (instances sharing one DynamoDB table)', (
   // Straight to two of the instances: the test decides which one each request reaches.
   const mcp = (i: number) => `${cluster.servers[i]!.url}/mcp`;
   const stored = async (id: string) => (await cluster.table.doc.send(new GetCommand({ TableName: cluster.table.name, Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item!;
-  const open = async (i: number) => {
-    const init = await raw(mcp(i), { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
-    const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
-    await raw(mcp(i), { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
-    return session;
-  };
+  const open = (i: number) => rawSession(mcp(i));
   beforeAll(async () => void (cluster = await startDurableCluster()), 30_000);
   afterAll(() => cluster?.stop());
 

@@ -13,10 +13,10 @@ import { raw, type RawResponse } from '../../shared/test/support/raw-http';
 import { CONNECT_TIMEOUT_MS, FORWARDED_HEADER, ForwardSigner, NOT_HELD_STATUS, SIGNATURE_TTL_MS } from '../src/durable/forwarding';
 import { META, pk } from '../src/durable/table';
 import { startDurableCluster, type DurableCluster } from './support/cluster';
+import { rawSession } from './support/stateful';
 
 const sharedKey = randomBytes(32).toString('base64');
 const signer = new ForwardSigner(Buffer.from(sharedKey, 'base64'));
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 const increment = (id: number) => rpc(id, 'tools/call', { name: 'increment_counter', arguments: {} });
 const counterOf = (r: RawResponse) => Number(/"structuredContent":\{"value":(\d+)\}/.exec(r.text)?.[1]);
@@ -28,12 +28,7 @@ describe('forwarding a session\'s requests to its owner (three instances, one ta
   const url = (i: number) => `${cluster.servers[i]!.url}/mcp`;
   const address = (i: number) => new URL(cluster.servers[i]!.url).host;
   const stored = async (id: string) => (await cluster.table.doc.send(new GetCommand({ TableName: cluster.table.name, Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item!;
-  const open = async (i: number) => {
-    const init = await raw(url(i), { headers, body: rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }) });
-    const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
-    await raw(url(i), { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
-    return session;
-  };
+  const open = (i: number) => rawSession(url(i));
   beforeAll(async () => void (cluster = await startDurableCluster('node', { sharedKey })), 30_000);
   afterAll(() => cluster?.stop());
 

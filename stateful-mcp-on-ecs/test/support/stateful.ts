@@ -5,6 +5,8 @@ import { createStatefulServer, type StatefulServer } from '../../src/app';
 import { loadSessionConfig } from '../../src/session-config';
 import type { SessionStore } from '../../src/session-store';
 
+import { raw } from '../../../shared/test/support/raw-http';
+
 export { text } from '../../../shared/test/support/clients';
 
 export const quiet = () => {};
@@ -60,4 +62,17 @@ export async function until(check: () => boolean, timeoutMs = 5_000): Promise<vo
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The headers of a session's requests: the SDK's `Accept`, the session id and the protocol version. */
+export type RawSession = Record<string, string> & { 'mcp-session-id': string };
+
+/** A 2025-era session opened with raw HTTP straight on one instance (no balancer): `initialize`, then `notifications/initialized`. */
+export async function rawSession(mcp: string): Promise<RawSession> {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+  const init = await raw(mcp, { headers, body: JSON.stringify(initialize) });
+  const session = { ...headers, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+  await raw(mcp, { headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  return session;
 }
