@@ -44,10 +44,6 @@ interface Sample {
   what: string;
   /** What the banner's `npm run client` line adds after `--`, for this local shape. */
   clientOptions?: string;
-  /** What the banner's `npm run inspector` line adds after `--method tools/list`. */
-  inspectorOptions?: string;
-  /** Its 2025-era sessions stick to a process by a cookie, which mcp-remote (2025 era only) does not keep. */
-  needsCookies?: boolean;
   start(port: number, env: NodeJS.ProcessEnv): Promise<Running>;
 }
 
@@ -79,9 +75,6 @@ const samples: Record<string, Sample> = {
     defaultPort: 3003,
     path: '/mcp',
     what: `${INSTANCES} processes behind the AWSALB-sticky balancer, sessions in DynamoDB (dynalite)`,
-    // The Inspector keeps no cookies, so its 2025-era session would not stick to one process.
-    inspectorOptions: '--protocol-era modern',
-    needsCookies: true,
     async start(port, env) {
       // One in-process dynalite for the three servers, so a session survives losing its process.
       const dynamo = await startDynalite();
@@ -191,7 +184,7 @@ function authEnv(issuer: string, sample: Sample, port: number): NodeJS.ProcessEn
  * and the clients that sign in by themselves; the samples' own clients send no token.
  */
 function banner(started: Array<{ name: string; sample: Sample; endpoint: string }>, issuer?: string): string {
-  const inspector = started.map(({ sample, endpoint }) => `  npm run inspector -- ${endpoint} --method tools/list${sample.inspectorOptions ? ` ${sample.inspectorOptions}` : ''}`);
+  const inspector = started.map(({ endpoint }) => `  npm run inspector -- ${endpoint} --method tools/list`);
   const tryThem = issuer
     ? [
         `Authentication is on: each server wants an OAuth access token for its own URL above, with the scope ${MCP_SCOPE}, from the`,
@@ -202,9 +195,8 @@ function banner(started: Array<{ name: string; sample: Sample; endpoint: string 
         ...inspector,
         '  (its web UI, the same command without --method, signs in the same way when you connect; leave its OAuth Settings empty)',
         '',
-        'Or give a stdio MCP client (Claude Desktop, say) mcp-remote as its command; it registers and signs in the same way',
-        '(it keeps no cookies, so not for the stateful sample, whose sessions stick to a process by one):',
-        ...started.filter(({ sample }) => !sample.needsCookies).map(({ endpoint }) => `  npx -y mcp-remote ${endpoint}`),
+        'Or give a stdio MCP client (Claude Desktop, say) mcp-remote as its command; it registers and signs in the same way:',
+        ...started.map(({ endpoint }) => `  npx -y mcp-remote ${endpoint}`),
       ]
     : [
         'Try them (each client checks every answer, and exits 1 on a wrong one):',
