@@ -84,6 +84,7 @@ describe('docker-compose.yml', () => {
       NODE_ENV: 'production',
       MCP_ALLOWED_HOSTS: '127.0.0.1',
       MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'),
+      MCP_AUTH: 'none', // as docker-compose.yml sets it
     });
     try {
       const response = await fetch(`${api.url}/mcp`, {

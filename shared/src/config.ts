@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
+import { loadAuthConfig, type AuthConfig } from './auth/config';
+
 /**
  * Everything a server reads from its environment, read once and validated at start-up.
  * A bad value stops the process with a message that names the variable.
@@ -24,6 +26,8 @@ export interface Config {
   sseKeepAliveMs: number;
   /** The proxies in front that each append to `X-Forwarded-For`: 2 behind CloudFront and the ALB. See `clientAddress`. */
   trustedProxyHops: number;
+  /** The OAuth resource-server settings (`MCP_AUTH`, `MCP_AUTH_ISSUER`, ...); undefined when authentication is off. */
+  auth?: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxStreamsPerClient: integerSetting('MCP_MAX_STREAMS_PER_CLIENT', env.MCP_MAX_STREAMS_PER_CLIENT, { fallback: 128, min: 1, max: 100_000 }),
     sseKeepAliveMs: sseKeepAliveMs(env),
     trustedProxyHops: integerSetting('MCP_TRUSTED_PROXY_HOPS', env.MCP_TRUSTED_PROXY_HOPS, { fallback: 1, min: 0, max: 5 }),
+    auth: loadAuthConfig(env, production),
   };
 }
 

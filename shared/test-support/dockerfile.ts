@@ -94,6 +94,7 @@ export function describeSampleDockerfile(sample: EcsSample, bundle: string): voi
         NODE_ENV: 'production',
         MCP_ALLOWED_HOSTS: 'localhost',
         MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'),
+        MCP_AUTH: 'none', // production mode needs an authentication decision; this test is about the bundle
       });
       try {
         expect((await fetch(`${server.url}/health`)).status).toBe(200);

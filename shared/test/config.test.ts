@@ -25,7 +25,7 @@ describe('loadConfig', () => {
   });
 
   it('uses the configured key and allow-lists in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', MCP_REQUEST_STATE_KEY: key, MCP_ALLOWED_HOSTS: 'A.example.com, b.example.com', MCP_ALLOWED_ORIGINS: 'app.example.com' });
+    const config = loadConfig({ NODE_ENV: 'production', MCP_REQUEST_STATE_KEY: key, MCP_ALLOWED_HOSTS: 'A.example.com, b.example.com', MCP_ALLOWED_ORIGINS: 'app.example.com', MCP_AUTH: 'none' });
     expect(Buffer.from(config.requestStateKey).toString('base64')).toBe(key);
     expect(config.allowedHosts).toEqual(['a.example.com', 'b.example.com']);
     expect(config.allowedOrigins).toEqual(['app.example.com']);
@@ -38,6 +38,52 @@ describe('loadConfig', () => {
     [{ MCP_MAX_LISTEN_STREAMS: '0' }, /MCP_MAX_LISTEN_STREAMS must be an integer from 1 to 100000/],
     [{ MCP_MAX_STREAMS_PER_CLIENT: 'many' }, /MCP_MAX_STREAMS_PER_CLIENT must be an integer/],
   ])('rejects %j with a ConfigError', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('loadConfig: authentication', () => {
+  const production = { NODE_ENV: 'production', MCP_REQUEST_STATE_KEY: key, MCP_ALLOWED_HOSTS: 'x.example' };
+  const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123';
+  const resource = 'https://d111111abcdef8.cloudfront.net/mcp';
+
+  it('is off locally with nothing set, and off with MCP_AUTH=none even in production', () => {
+    expect(loadConfig({}).auth).toBeUndefined();
+    expect(loadConfig({ ...production, MCP_AUTH: 'none' }).auth).toBeUndefined();
+    expect(loadConfig({ MCP_AUTH: 'none', MCP_AUTH_ISSUER: issuer }).auth).toBeUndefined();
+  });
+
+  it('refuses to start in production with neither MCP_AUTH_ISSUER nor MCP_AUTH=none, naming both', () => {
+    expect(() => loadConfig(production)).toThrow(ConfigError);
+    expect(() => loadConfig(production)).toThrow(/MCP_AUTH_ISSUER is required in production .* set MCP_AUTH=none/);
+  });
+
+  it('turns on with an issuer, reading every setting', () => {
+    const env = { ...production, MCP_AUTH_ISSUER: issuer, MCP_RESOURCE_URL: resource, MCP_AUTH_JWKS_URI: `${issuer}/.well-known/jwks.json`, MCP_AUTH_SCOPES: ' https://x/mcp  openid ', MCP_AUTH_AUDIENCE: 'api://mcp' };
+    expect(loadConfig(env).auth).toEqual({
+      issuer,
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+      resourceUrl: new URL(resource),
+      resourceMetadataUrl: undefined,
+      audience: 'api://mcp',
+      scopes: ['https://x/mcp', 'openid'],
+    });
+  });
+
+  it('needs no resource URL locally: it is derived from each request', () => {
+    expect(loadConfig({ MCP_AUTH_ISSUER: 'http://127.0.0.1:4000' }).auth).toMatchObject({ issuer: 'http://127.0.0.1:4000', resourceUrl: undefined, scopes: [] });
+  });
+
+  it.each([
+    [{ MCP_AUTH: 'cognito' }, /MCP_AUTH must be oauth or none, got "cognito"/],
+    [{ MCP_AUTH: 'oauth' }, /MCP_AUTH=oauth needs MCP_AUTH_ISSUER/],
+    [{ MCP_AUTH_ISSUER: 'http://auth.example.com' }, /MCP_AUTH_ISSUER is not a valid issuer URL \(Issuer URL must be HTTPS\)/],
+    [{ MCP_AUTH_ISSUER: 'not a url' }, /MCP_AUTH_ISSUER is not a valid issuer URL/],
+    [{ MCP_AUTH_ISSUER: issuer, MCP_RESOURCE_URL: 'http://mcp.example.com/mcp' }, /MCP_RESOURCE_URL must be https outside loopback/],
+    [{ MCP_AUTH_ISSUER: issuer, MCP_AUTH_JWKS_URI: 'ftp://x/keys' }, /MCP_AUTH_JWKS_URI must be an http\(s\) URL/],
+    [{ ...production, MCP_AUTH_ISSUER: issuer }, /MCP_RESOURCE_URL is required in production with authentication/],
+  ])('rejects %j with a ConfigError naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });

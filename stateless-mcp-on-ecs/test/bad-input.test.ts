@@ -15,7 +15,8 @@ import { startServerProcess, type ServerProcess } from '../../local/processes';
 const entry = join(__dirname, '../src/main.ts');
 /** The stack's allow-list: the distribution's name, which CloudFront passes through as the viewer's Host. */
 const cdnHost = 'd111111abcdef8.cloudfront.net';
-const stackEnv = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: cdnHost, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64') };
+// MCP_AUTH=none: these cases are about the boundary before authentication (auth.test.ts has the rest).
+const stackEnv = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: cdnHost, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64'), MCP_AUTH: 'none' };
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const ping = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ping', arguments: {} } });
@@ -101,6 +102,8 @@ describe('configuration from the environment', () => {
     ['no Host allow-list', { ...stackEnv, MCP_ALLOWED_HOSTS: '' }, 'MCP_ALLOWED_HOSTS'],
     ['no requestState key', { ...stackEnv, MCP_REQUEST_STATE_KEY: '' }, 'MCP_REQUEST_STATE_KEY'],
     ['a short requestState key', { ...stackEnv, MCP_REQUEST_STATE_KEY: 'c2hvcnQ=' }, 'MCP_REQUEST_STATE_KEY'],
+    ['neither an issuer nor MCP_AUTH=none', { ...stackEnv, MCP_AUTH: '' }, 'MCP_AUTH_ISSUER'],
+    ['an issuer but no public resource URL', { ...stackEnv, MCP_AUTH: '', MCP_AUTH_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc' }, 'MCP_RESOURCE_URL'],
   ])('refuses to start in production with %s, naming the variable', async (_name, env, variable) => {
     const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

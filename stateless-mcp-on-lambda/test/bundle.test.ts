@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from './support/events';
 
-const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 9).toString('base64') };
+const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 9).toString('base64'), MCP_AUTH: 'none' };
 
 describe('the bundle the stack ships', () => {
   let dir: string;

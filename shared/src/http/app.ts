@@ -1,5 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
+import { bearerAuth, protectedResourceMetadata } from '../auth/express';
+import { PROTECTED_RESOURCE_METADATA_PATHS, ResourceServer } from '../auth/resource-server';
 import type { Config } from '../config';
 import type { Instance } from '../instance';
 import { streamLimits } from './client-limits';
@@ -21,7 +23,8 @@ export interface McpAppOptions {
 /**
  * The HTTP shell every Node server here shares: `/health`, a log line per request,
  * Host/Origin checks, a body limit, JSON-RPC errors for anything malformed, and the stream limits.
- * Authentication, when it comes, goes between the guard and `mcp`.
+ * With `config.auth`, an OAuth resource server: a bearer token on `/mcp` (checked after the guard,
+ * before the body is read), and its Protected Resource Metadata, which needs no token.
  */
 export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE', log = jsonLogger }: McpAppOptions): Express {
   const app = express();
@@ -34,10 +37,14 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
     res.json({ status: 'ok', instance: instance.id, version: instance.version });
   });
 
+  const resourceServer = config.auth && new ResourceServer(config.auth);
+  if (resourceServer) app.all(PROTECTED_RESOURCE_METADATA_PATHS, protectedResourceMetadata(resourceServer, config));
+
   app.all(
     '/mcp',
     refuse((req) => methodRefusal(req.method, allow) ?? duplicateHostRefusal(hostCount(req.rawHeaders))),
     hostAndOriginGuard(config),
+    ...(resourceServer ? [bearerAuth(resourceServer)] : []),
     express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'], verify: strictUtf8 }),
     refuse((req) => bodyRefusal(req.body, req.headers['mcp-protocol-version']?.toString())),
     streamLimits(config),

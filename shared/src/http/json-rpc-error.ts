@@ -10,6 +10,8 @@ export const JsonRpcCode = {
   ServerError: -32000,
   /** The MCP convention for an unknown or expired session. */
   SessionNotFound: -32001,
+  /** A missing, invalid or insufficient access token (401, 403), with the `WWW-Authenticate` challenge beside it. */
+  Unauthorized: -32001,
 } as const;
 
 export function jsonRpcErrorBody(code: number, message: string): string {

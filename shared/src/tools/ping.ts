@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
+import { subjectOf } from '../auth/principal';
 import type { ToolContext } from '../server';
 import { jsonSchemaOnce } from './json-schema-once';
 
@@ -11,25 +12,28 @@ const outputSchema = jsonSchemaOnce(
     platform: z.enum(['ecs', 'lambda', 'local']),
     era: z.enum(['legacy', 'modern']),
     sessionId: z.string().optional(),
+    subject: z.string().optional().describe('Who called: the access token\'s subject, when authentication is on'),
     version: z.string(),
   }),
 );
 
 const config = {
   title: 'Ping',
-  description: 'Answers pong with the instance that served the request, the protocol era and the session id, if any.',
+  description: 'Answers pong with the instance that served the request, the protocol era, and the session id and the caller\'s subject, if any.',
   outputSchema,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
 };
 
 export function registerPing(server: McpServer, { era, instance }: ToolContext): void {
   server.registerTool('ping', config, async (ctx) => {
+    const subject = subjectOf(ctx.http?.authInfo);
     const result: z.infer<typeof outputSchema> = {
       pong: true,
       instance: instance.id,
       platform: instance.platform,
       era,
       ...(ctx.sessionId && { sessionId: ctx.sessionId }),
+      ...(subject !== undefined && { subject }),
       version: instance.version,
     };
     return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };

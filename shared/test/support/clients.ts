@@ -2,8 +2,11 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 
 export type ElicitAnswer = { action: 'accept'; content: { confirm: boolean } } | { action: 'decline' } | { action: 'cancel' };
 
-/** A real v2 client: `legacy` speaks 2025 (initialize), `modern` negotiates 2026-07-28 via server/discover. */
-export async function connect(url: string, era: 'legacy' | 'modern', answer?: ElicitAnswer): Promise<Client & { elicitations: string[] }> {
+/**
+ * A real v2 client: `legacy` speaks 2025 (initialize), `modern` negotiates 2026-07-28 via server/discover.
+ * With `token`, it sends it as a bearer token on every request (the SDK's minimal `AuthProvider`).
+ */
+export async function connect(url: string, era: 'legacy' | 'modern', answer?: ElicitAnswer, token?: string): Promise<Client & { elicitations: string[] }> {
   const client = Object.assign(
     new Client({ name: 'mcp-on-aws-test', version: '1.0.0' }, { capabilities: answer ? { elicitation: {} } : {}, versionNegotiation: { mode: era === 'modern' ? 'auto' : 'legacy' } }),
     { elicitations: [] as string[] },
@@ -14,7 +17,8 @@ export async function connect(url: string, era: 'legacy' | 'modern', answer?: El
       return answer;
     });
   }
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  const authProvider = token === undefined ? undefined : { token: async () => token };
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { authProvider }));
   return client;
 }
 

@@ -57,7 +57,8 @@ export function httpApiEvent({ method = 'POST', path = '/mcp', headers = {}, que
  */
 export function lambdaHandler(env: NodeJS.ProcessEnv = {}, extensions?: ServerExtension[]) {
   const lines: LogLine[] = [];
-  const config = loadConfig({ NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'), ...env });
+  // MCP_AUTH=none unless a test sets up authentication (auth.test.ts).
+  const config = loadConfig({ NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'), MCP_AUTH: 'none', ...env });
   const handler = createLambdaHandler({ config, instance: detectInstance({ AWS_LAMBDA_LOG_STREAM_NAME: '2026/11/23/[$LATEST]0123456789abcdef' }), extensions, log: (line) => void lines.push(line) });
   return Object.assign((event: unknown) => invokeToEnd(handler, event), { lines, streaming: handler });
 }
