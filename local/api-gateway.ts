@@ -4,8 +4,8 @@
  * deployed `ANY /mcp` integration does in `STREAM` mode: through `./lambda-runtime`'s stand-in for
  * `InvokeWithResponseStream`. It reads the handler's prelude into the status and headers and passes
  * the body on as the handler writes it. It mirrors the API's edge: the stage in the URL, `ANY /mcp`
- * as the only resource, and the integration timeout. It is not API Gateway: no throttling, no
- * access log, no idle timeout or bandwidth limit.
+ * and the well-known PRM paths as the only resources, and the integration timeout. It is not API
+ * Gateway: no throttling, no access log, no idle timeout or bandwidth limit.
  *
  * `restApiEvent` is the one builder of that event: the emulator feeds it an incoming request, the
  * Lambda sample's tests and benchmark feed it plain fields.
@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { jsonLogger } from '@mcp-on-aws/shared';
+import { jsonLogger, PROTECTED_RESOURCE_METADATA_PATHS } from '@mcp-on-aws/shared';
 
 import { invokeStreaming, isStreaming, splitPrelude, type Prelude, type StreamingHandler } from './lambda-runtime';
 
@@ -29,7 +29,7 @@ export interface LocalApiOptions {
   host?: string;
   /** The stage name, the first segment of every URL, as on `execute-api`. */
   stage?: string;
-  /** The API's resources; anything else gets API Gateway's 403. */
+  /** The API's resources; anything else gets API Gateway's 403. By default `/mcp` and the OAuth Protected Resource Metadata paths. */
   resources?: string[];
   /** Content types API Gateway passes base64-encoded in the event (the REST API's `binaryMediaTypes`). */
   binaryMediaTypes?: string[];
@@ -44,7 +44,7 @@ export interface LocalApi {
   close(): Promise<void>;
 }
 
-export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', stage = 'local', resources = ['/mcp'], binaryMediaTypes = [], timeoutMs = 65_000 }: LocalApiOptions): Promise<LocalApi> {
+export async function startLocalApi({ handler, port = 0, host = '127.0.0.1', stage = 'local', resources = ['/mcp', ...PROTECTED_RESOURCE_METADATA_PATHS], binaryMediaTypes = [], timeoutMs = 65_000 }: LocalApiOptions): Promise<LocalApi> {
   // A buffered handler behind a STREAM integration would answer garbage on AWS; refuse it here.
   if (!isStreaming(handler)) throw new TypeError('the handler is not wrapped in awslambda.streamifyResponse');
   const server = createServer(async (req, res) => {

@@ -2,11 +2,29 @@
  * The tiny Hono app the Lambda entry serves: the same rules as the shared Express shell
  * (Host/Origin check, body limit, JSON-RPC errors, one log line per request), written for a
  * web-standard `Request`, because Express does not run inside a Lambda handler.
- * Authentication, when it comes, happens at API Gateway, before the function runs (see the stack).
+ * Authentication happens here, in the function, not at API Gateway: with `config.auth` the app is
+ * the OAuth resource server of `@mcp-on-aws/shared` (the same as on ECS). It checks the bearer token
+ * on `/mcp` after the Host check and before reading the body, and serves the Protected Resource
+ * Metadata without a token; API Gateway routes those paths here with no authorizer.
  */
-import { bodyRefusal, duplicateHostRefusal, hostAndOriginProblem, JsonRpcCode, jsonRpcErrorBody, methodRefusal, requestLine, type Config, type Instance, type Logger, type Refusal } from '@mcp-on-aws/shared';
-import type { McpHttpHandler } from '@modelcontextprotocol/server';
-import { Hono, type MiddlewareHandler } from 'hono';
+import {
+  bodyRefusal,
+  duplicateHostRefusal,
+  hostAndOriginProblem,
+  JsonRpcCode,
+  jsonRpcErrorBody,
+  methodRefusal,
+  PROTECTED_RESOURCE_METADATA_PATHS,
+  requestLine,
+  ResourceServer,
+  type Arrival,
+  type Config,
+  type Instance,
+  type Logger,
+  type Refusal,
+} from '@mcp-on-aws/shared';
+import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 
 export interface LambdaAppOptions {
   config: Config;
@@ -24,7 +42,7 @@ type Env = {
     requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
     context?: { onClientGone?: (callback: () => void) => void };
   };
-  Variables: { body: unknown };
+  Variables: { body: unknown; auth?: AuthInfo };
 };
 
 export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions): Hono<Env> {
@@ -66,12 +84,27 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     c.res = new Response(body.pipeThrough(watched), c.res);
   });
 
+  const resourceServer = config.auth && new ResourceServer(config.auth);
+  // The function sees its path without the stage, but the public URLs have it (execute-api).
+  const arrival = (c: Context<Env>): Arrival => {
+    const stage = c.env?.requestContext?.stage;
+    return { host: c.req.header('host'), stagePrefix: stage && stage !== '$default' ? `/${stage}` : '' };
+  };
+
   const guard: MiddlewareHandler<Env> = async (c, next) => {
     // A repeated Host arrives joined with commas (hono joins REST's multiValueHeaders, HTTP API sends them so).
     const refusal = methodRefusal(c.req.method, 'POST') ?? duplicateHostRefusal(c.req.header('host')?.split(',').length ?? 0);
     if (refusal) return refused(refusal);
     const message = problem(c.req.header('host'), c.req.header('origin'));
     if (message) return jsonRpcError(403, JsonRpcCode.ServerError, message);
+    return next();
+  };
+
+  const authenticate: MiddlewareHandler<Env> = async (c, next) => {
+    if (!resourceServer) return next();
+    const result = await resourceServer.authenticate(c.req.header('authorization'), new URL(c.req.url).search, arrival(c));
+    if (!result.ok) return refused(result.refusal);
+    c.set('auth', result.auth);
     return next();
   };
 
@@ -91,11 +124,21 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     return refusal ? refused(refusal) : next();
   };
 
-  app.all('/mcp', guard, body, (c) => {
+  app.all('/mcp', guard, authenticate, body, (c) => {
     const parsedBody = c.get('body');
     if (isListenRequest(parsedBody)) return listenNotOffered(parsedBody.id);
-    return parsedBody === undefined ? mcp.fetch(c.req.raw) : mcp.fetch(c.req.raw, { parsedBody });
+    const authInfo = c.get('auth');
+    return mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) });
   });
+  if (resourceServer) {
+    for (const path of PROTECTED_RESOURCE_METADATA_PATHS) {
+      app.all(path, (c) => {
+        // Host only: browsers on any origin may read the PRM (the SDK answers with CORS `*`).
+        const message = problem(c.req.header('host'), undefined);
+        return message ? jsonRpcError(403, JsonRpcCode.ServerError, message) : resourceServer.metadataResponse(c.req.method, c.req.raw.headers, arrival(c));
+      });
+    }
+  }
   app.notFound(() => jsonRpcError(404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));
   app.onError((err) => {
     log({ msg: 'unhandled error', level: 'error', error: err.name, detail: err.message });
