@@ -4,6 +4,9 @@
  * ratio is the median of its rounds: on a shared machine, load from elsewhere hits all three
  * alike. Each server is its own process; autocannon runs in this one. Server CPU time per
  * request is printed too: it moves less than the rate when other work shares the cores.
+ * The same server with authentication on (a bearer token checked on every call, the JWKS from
+ * ../../shared/test-support/jwt-issuer on loopback, fetched once) runs in the same rounds, so its
+ * cost shows against authentication off.
  *
  *   npm run bench -w stateless-mcp-on-ecs      (BENCH_ROUNDS=5, BENCH_SECONDS=4 by default; BENCH_NODE_OPTIONS)
  */
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 import { startServerProcess, type ServerProcess } from '../../local/processes';
+import { startJwtIssuer } from '../../shared/test-support/jwt-issuer';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -25,6 +29,9 @@ const echo = (params: Record<string, unknown> = {}) =>
   JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hello' }, ...params } });
 const accept = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 type Load = { headers: Record<string, string>; body: string };
+
+const kinds = ['bare', 'legacy', 'modern', 'legacy-auth', 'modern-auth'] as const;
+type Kind = (typeof kinds)[number];
 
 const loads: Record<'bare' | 'legacy' | 'modern', Load> = {
   bare: { headers: accept, body: echo() },
@@ -71,25 +78,33 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main() {
   const servers: ServerProcess[] = [];
+  const issuer = await startJwtIssuer();
   try {
     const env = { NODE_OPTIONS: nodeOptions };
     servers.push(await startServerProcess(join(__dirname, 'bare-express.ts'), env));
     // Its log line per request is still written, as in ECS, and drained unread.
     servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1' }));
-    const [bare, mcp] = servers as [ServerProcess, ServerProcess];
-    const targets = { bare, legacy: mcp, modern: mcp };
+    // As a stack configures it: a fixed resource URL (the token's audience) and the JWKS URI.
+    const resource = 'https://bench.example/mcp';
+    const authEnv = { MCP_AUTH_ISSUER: issuer.issuer, MCP_AUTH_JWKS_URI: issuer.jwksUri, MCP_RESOURCE_URL: resource, MCP_AUTH_SCOPES: 'mcp' };
+    servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1', ...authEnv }));
+    const [bare, mcp, mcpAuth] = servers as [ServerProcess, ServerProcess, ServerProcess];
+    const targets: Record<Kind, ServerProcess> = { bare, legacy: mcp, modern: mcp, 'legacy-auth': mcpAuth, 'modern-auth': mcpAuth };
+    const authorization = `Bearer ${issuer.mint({ aud: resource, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+    const withToken = ({ headers, body }: Load): Load => ({ headers: { ...headers, authorization }, body });
+    const allLoads: Record<Kind, Load> = { ...loads, 'legacy-auth': withToken(loads.legacy), 'modern-auth': withToken(loads.modern) };
 
-    for (const kind of ['bare', 'legacy', 'modern'] as const) {
-      await probe(targets[kind].url, loads[kind]);
-      await measure(targets[kind], loads[kind], 1); // warm-up: JIT and pools
+    for (const kind of kinds) {
+      await probe(targets[kind].url, allLoads[kind]);
+      await measure(targets[kind], allLoads[kind], 1); // warm-up: JIT and pools
     }
-    const samples = { bare: [] as Sample[], legacy: [] as Sample[], modern: [] as Sample[] };
+    const samples = Object.fromEntries(kinds.map((kind) => [kind, [] as Sample[]])) as Record<Kind, Sample[]>;
     for (let round = 0; round < rounds; round++) {
-      for (const kind of ['bare', 'legacy', 'modern'] as const) samples[kind].push(await measure(targets[kind], loads[kind], seconds));
+      for (const kind of kinds) samples[kind].push(await measure(targets[kind], allLoads[kind], seconds));
     }
 
-    const rate = (kind: keyof typeof samples) => median(samples[kind].map((s) => s.rate)).toFixed(0).padStart(6);
-    const cpu = (kind: keyof typeof samples) => median(samples[kind].map((s) => s.cpuUs)).toFixed(0).padStart(5);
+    const rate = (kind: Kind) => median(samples[kind].map((s) => s.rate)).toFixed(0).padStart(6);
+    const cpu = (kind: Kind) => median(samples[kind].map((s) => s.cpuUs)).toFixed(0).padStart(5);
     console.log(`Node ${process.version}, NODE_OPTIONS="${nodeOptions}", ${connections} connections, ${rounds} rounds of ${seconds} s each, medians`);
     console.log(`bare Express, fixed JSON      ${rate('bare')} req/s  ${cpu('bare')} µs CPU/req`);
     for (const era of ['legacy', 'modern'] as const) {
@@ -99,8 +114,16 @@ async function main() {
         `MCP tools/call echo, ${era.padEnd(7)}  ${rate(era)} req/s  ${cpu(era)} µs CPU/req   ${ratio.toFixed(2)}x bare (by CPU/req ${cpuRatio.toFixed(2)}x)   target >= 0.50x`,
       );
     }
+    for (const era of ['legacy', 'modern'] as const) {
+      const authed = `${era}-auth` as const;
+      const ratio = median(samples[authed].map((s, i) => s.rate / samples[era][i]!.rate));
+      const extraCpu = median(samples[authed].map((s, i) => s.cpuUs - samples[era][i]!.cpuUs));
+      console.log(`  with a token checked, ${era.padEnd(7)} ${rate(authed)} req/s  ${cpu(authed)} µs CPU/req   ${ratio.toFixed(2)}x auth off, +${extraCpu.toFixed(0)} µs CPU/req`);
+    }
+    console.log(`JWKS fetches by the server with auth on: ${issuer.fetches.jwks} (once per process)`);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
+    await issuer.close();
   }
 }
 

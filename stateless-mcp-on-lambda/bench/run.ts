@@ -11,7 +11,11 @@
  *   - warm handler cost: `tools/call` events in-process, each streamed through the runtime
  *     stand-in (../../local/lambda-runtime) and read to its end, against the baseline of a buffered
  *     hono/aws-lambda handler that answers a constant JSON body (the adapter alone), measured in the
- *     same run; hono's `streamHandle` with the same constant body shows what streaming itself costs.
+ *     same run; hono's `streamHandle` with the same constant body shows what streaming itself costs;
+ *   - authentication: the same cold start and warm calls with a bearer token checked by the
+ *     function, against the same bundle with `MCP_AUTH=none` in the same run. The issuer is
+ *     ../../shared/test-support/jwt-issuer on loopback, so the cold start's JWKS fetch is a
+ *     loopback one (against Cognito it crosses the network: add that round trip).
  *
  *   npm run bench -w stateless-mcp-on-lambda
  */
@@ -26,13 +30,22 @@ import { Hono } from 'hono';
 import { handle, streamHandle } from 'hono/aws-lambda';
 
 import { invokeToEnd, type StreamingHandler } from '../../local/lambda-runtime';
+import { startJwtIssuer } from '../../shared/test-support/jwt-issuer';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from '../test/support/events';
 
 const RUNS = 15;
 const WARM_CALLS = 2_000;
-const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 5).toString('base64') };
+const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 5).toString('base64'), MCP_AUTH: 'none' };
 const toolsList = [restEvent({ headers: json, body: rpc('tools/list') })];
+/** The public URL of `/mcp` the token is for, as the stack sets it (`restEvent`'s stage is `prod`). */
+const RESOURCE = `https://${HOST}/prod/mcp`;
+
+/** What a spawned execution environment gets: its environment and the events it answers. */
+interface Run {
+  env: NodeJS.ProcessEnv;
+  events: unknown[];
+}
 
 /** What each cold start loads; all but the first are bundled with the stack's esbuild settings. */
 const FLOORS = [
@@ -43,7 +56,13 @@ const FLOORS = [
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-bench-'));
+  const issuer = await startJwtIssuer();
   try {
+    // As the Cognito stacks configure it: the JWKS URI given, so the cold start fetches the JWKS and no discovery document.
+    const authEnv = { ...env, MCP_AUTH: 'oauth', MCP_AUTH_ISSUER: issuer.issuer, MCP_AUTH_JWKS_URI: issuer.jwksUri, MCP_RESOURCE_URL: RESOURCE, MCP_AUTH_SCOPES: 'mcp' };
+    const authorization = `Bearer ${issuer.mint({ aud: RESOURCE, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+    const plain: Run = { env, events: toolsList };
+    const withAuth: Run = { env: authEnv, events: [restEvent({ headers: { ...json, authorization }, body: rpc('tools/list') })] };
     const invoker = join(dir, 'invoke.cjs');
     await build(invokerOptions(invoker));
     const shipped = join(dir, 'shipped/index.js');
@@ -73,14 +92,17 @@ async function main() {
     const starts = [{ label: 'the handler as shipped', bundle: shipped }, ...floors];
     const wall = new Samples();
     const cpu = new Samples();
+    const authed = `${shipped} (auth)`;
     for (let i = 0; i < RUNS; i++) {
-      wall.add(empty, await spawnUntil([empty], 'exit'));
-      cpu.add(empty, await spawnCpu([cpuOnly]));
+      wall.add(empty, await spawnUntil([empty], 'exit', plain));
+      cpu.add(empty, await spawnCpu([cpuOnly], plain));
       for (const { bundle } of starts) {
-        wall.add(bundle, await spawnUntil([invoker, bundle], 'answer'));
-        cpu.add(bundle, await spawnCpu([invoker, bundle]));
+        wall.add(bundle, await spawnUntil([invoker, bundle], 'answer', plain));
+        cpu.add(bundle, await spawnCpu([invoker, bundle], plain));
       }
-      for (const bundle of [withAjv, workerd]) cpu.add(bundle, await spawnCpu([invoker, bundle]));
+      wall.add(authed, await spawnUntil([invoker, shipped], 'answer', withAuth));
+      cpu.add(authed, await spawnCpu([invoker, shipped], withAuth));
+      for (const bundle of [withAjv, workerd]) cpu.add(bundle, await spawnCpu([invoker, bundle], plain));
     }
     const base = { wall: wall.median(empty), cpu: cpu.median(empty) };
     const over = (bundle: string) => ({ wall: wall.median(bundle) - base.wall, cpu: cpu.median(bundle) - base.cpu });
@@ -95,11 +117,18 @@ async function main() {
     for (const { label, bundle } of [...floors, starts[0]!]) console.log(`  ${row(label, bundle)}`);
     const sdkHono = over(floors[2]!.bundle);
     console.log(`  what the sample adds to SDK + hono:  +${(shippedOver.wall - sdkHono.wall).toFixed(1).padStart(6)} ms wall   +${(shippedOver.cpu - sdkHono.cpu).toFixed(1).padStart(6)} ms CPU`);
+    const jwksBefore = issuer.fetches.jwks;
+    console.log(`  auth on, first call with a token:   +${(wall.median(authed) - wall.median(shipped)).toFixed(1).padStart(6)} ms wall   +${(cpu.median(authed) - cpu.median(shipped)).toFixed(1).padStart(6)} ms CPU over auth off (the JWKS fetched from loopback)`);
     console.log(`  CPU, SDK Node shims (AJV): ${(cpu.median(withAjv) / cpu.median(shipped)).toFixed(2)}x as shipped`);
     console.log(`  CPU, SDK workerd shims:    ${(cpu.median(workerd) / cpu.median(shipped)).toFixed(2)}x as shipped`);
 
     Object.assign(process.env, env);
     const { handler } = require(shipped) as { handler: StreamingHandler };
+    // The same bundle again under another name, so it loads a second time with authentication on.
+    const shippedCopy = join(dir, 'shipped/auth.js');
+    writeFileSync(shippedCopy, readFileSync(shipped));
+    Object.assign(process.env, authEnv);
+    const { handler: authHandler } = require(shippedCopy) as { handler: StreamingHandler };
     const constant = () => new Hono().post('/mcp', (c) => c.json({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x' }] } }));
     const adapter = handle(constant());
     const streamingAdapter = streamHandle(constant()) as unknown as StreamingHandler;
@@ -109,21 +138,30 @@ async function main() {
     const streamingMs = await perCall(() => invokeToEnd(streamingAdapter, legacy));
     const legacyMs = await perCall(() => invokeToEnd(handler, legacy));
     const modernMs = await perCall(() => invokeToEnd(handler, modern));
+    const withToken = (event: ReturnType<typeof restEvent>) => ({ ...event, headers: { ...event.headers, Authorization: authorization }, multiValueHeaders: { ...event.multiValueHeaders, Authorization: [authorization] } });
+    const [legacyOffMs, legacyAuthMs] = await paired(() => invokeToEnd(handler, legacy), () => invokeToEnd(authHandler, withToken(legacy)));
+    const [modernOffMs, modernAuthMs] = await paired(() => invokeToEnd(handler, modern), () => invokeToEnd(authHandler, withToken(modern)));
     console.log(`warm, hono adapter alone:   ${(adapterMs * 1000).toFixed(0)} µs per event (baseline)`);
     console.log(`warm, hono streamHandle alone: ${(streamingMs * 1000).toFixed(0)} µs per event (${(streamingMs / adapterMs).toFixed(1)}x baseline)`);
     console.log(`warm tools/call, 2025 era:  ${(legacyMs * 1000).toFixed(0)} µs per event (${(legacyMs / adapterMs).toFixed(1)}x baseline)   target <= 1 ms`);
     console.log(`warm tools/call, 2026 era:  ${(modernMs * 1000).toFixed(0)} µs per event (${(modernMs / adapterMs).toFixed(1)}x baseline)   target <= 1 ms`);
+    const authRow = (era: string, off: number, on: number) =>
+      `warm tools/call with a token checked, ${era}: ${(on * 1000).toFixed(0)} µs per event against ${(off * 1000).toFixed(0)} µs off (+${((on - off) * 1000).toFixed(0)} µs, ${(on / off).toFixed(2)}x)`;
+    console.log(authRow('2025 era', legacyOffMs, legacyAuthMs));
+    console.log(authRow('2026 era', modernOffMs, modernAuthMs));
+    console.log(`JWKS fetches by the warm handler: ${issuer.fetches.jwks - jwksBefore} (once per execution environment)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await issuer.close();
   }
 }
 
 /** Milliseconds from spawn to the first answer on stdout ('answer') or to the exit ('exit'). */
-function spawnUntil(args: string[], until: 'answer' | 'exit'): Promise<number> {
+function spawnUntil(args: string[], until: 'answer' | 'exit', { env, events }: Run): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdin.end(JSON.stringify(toolsList));
+    child.stdin.end(JSON.stringify(events));
     let out = '';
     let answered: number | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
@@ -140,10 +178,10 @@ function spawnUntil(args: string[], until: 'answer' | 'exit'): Promise<number> {
 }
 
 /** CPU milliseconds (user + system) the process reports when it has answered, or at its end. */
-function spawnCpu(args: string[]): Promise<number> {
+function spawnCpu(args: string[], { env, events }: Run): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...env, BENCH_CPU: '1' }, stdio: ['pipe', 'ignore', 'pipe'] });
-    child.stdin.end(JSON.stringify(toolsList));
+    child.stdin.end(JSON.stringify(events));
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk));
     child.on('error', reject);
@@ -154,18 +192,29 @@ function spawnCpu(args: string[]): Promise<number> {
   });
 }
 
-/** Mean milliseconds per call over WARM_CALLS sequential calls, after a warm-up; log lines are formatted but not printed. */
-async function perCall(call: () => Promise<{ statusCode: number }>): Promise<number> {
+/** Mean milliseconds per call over `calls` sequential calls, after a warm-up; log lines are formatted but not printed. */
+async function perCall(call: () => Promise<{ statusCode: number }>, calls = WARM_CALLS): Promise<number> {
   const write = process.stdout.write;
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
     for (let i = 0; i < 200; i++) await call();
     const started = performance.now();
-    for (let i = 0; i < WARM_CALLS; i++) if ((await call()).statusCode !== 200) throw new Error('call failed');
-    return (performance.now() - started) / WARM_CALLS;
+    for (let i = 0; i < calls; i++) if ((await call()).statusCode !== 200) throw new Error('call failed');
+    return (performance.now() - started) / calls;
   } finally {
     process.stdout.write = write;
   }
+}
+
+/** Two kinds of call in alternating rounds, medians: load from elsewhere hits both alike. */
+async function paired(a: () => Promise<{ statusCode: number }>, b: () => Promise<{ statusCode: number }>, rounds = 7): Promise<[number, number]> {
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    as.push(await perCall(a, 500));
+    bs.push(await perCall(b, 500));
+  }
+  return [median(as), median(bs)];
 }
 
 /** Milliseconds per process kind, across rounds. */

@@ -23,10 +23,11 @@ export function bearerAuth(server: ResourceServer): RequestHandler {
   };
 }
 
-/** Serves the PRM without a token. Only `Host` is checked: browsers on any origin may read it (the SDK answers with CORS `*`). */
-export function protectedResourceMetadata(server: ResourceServer, config: Pick<Config, 'allowedHosts'>): RequestHandler {
-  const problem = hostAndOriginProblem({ allowedHosts: config.allowedHosts, allowedOrigins: ['*'] });
+/** Serves the PRM without a token. */
+export function protectedResourceMetadata(server: ResourceServer, config: Pick<Config, 'allowedHosts' | 'allowedOrigins'>): RequestHandler {
+  const problem = hostAndOriginProblem(config);
   return (req, res, next) => {
+    // Host only: browsers on any origin may read the PRM (the SDK answers with CORS `*`).
     const message = problem(req.headers.host, undefined);
     if (message) return sendJsonRpcError(res, 403, JsonRpcCode.ServerError, message);
     sendResponse(res, server.metadataResponse(req.method, webHeaders(req.headers), { host: req.headers.host })).catch(next);

@@ -5,11 +5,13 @@
  * not hold (a key rotation), at most once per 10 s (its penalty box), so tokens with made-up `kid`s
  * cannot make it hammer the issuer.
  */
+import { get } from 'node:http';
+
 import type { AuthInfo, OAuthTokenVerifier } from '@modelcontextprotocol/server';
 import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/server';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { FetchError, JwksValidationError, JwtBaseError, NonRetryableFetchError } from 'aws-jwt-verify/error';
-import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleFetcher, type Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 
@@ -21,19 +23,34 @@ export class IssuerUnavailableError extends Error {
 /** aws-jwt-verify's own limit for a JWKS response. */
 const FETCH_TIMEOUT_MS = 3_000;
 
+const httpsFetcher = new SimpleFetcher();
+
 /**
- * aws-jwt-verify's default fetcher is `node:https` only; the local authorization server (`npm start
- * -- --auth`, the tests) is `http://127.0.0.1`. Config refuses plain http anywhere but loopback.
+ * aws-jwt-verify's own fetcher (`node:https`, one retry) for https. It refuses http, which the local
+ * authorization server (`npm start -- --auth`, the tests) speaks on 127.0.0.1, so http gets a plain
+ * `node:http` GET (config allows http on loopback only). Not `fetch`: its first request costs a
+ * cold start about twice the CPU (undici compiles its HTTP parser).
  */
 const httpFetcher: Fetcher = {
-  async fetch(uri) {
-    const response = await fetch(uri, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' }).catch((error: Error) => {
-      throw new FetchError(uri, error.message);
-    });
-    if (response.status !== 200) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
-    return response.arrayBuffer();
-  },
+  fetch: (uri) => (uri.startsWith('http:') ? loopbackGet(uri) : httpsFetcher.fetch(uri)),
 };
+
+function loopbackGet(uri: string): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const request = get(uri, { timeout: FETCH_TIMEOUT_MS }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        return reject(new NonRetryableFetchError(uri, `Status code is ${response.statusCode}, expected 200`));
+      }
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks)).buffer));
+      response.on('error', (error) => reject(new FetchError(uri, error.message)));
+    });
+    request.on('timeout', () => request.destroy(new Error(`Response time-out (after ${FETCH_TIMEOUT_MS} ms.)`)));
+    request.on('error', (error) => reject(new FetchError(uri, error.message)));
+  });
+}
 
 function createJwtVerifier(issuer: string, jwksUri: string) {
   // The audience is checked per call: locally it depends on the request's Host.
