@@ -2,11 +2,16 @@
  * The OAuth resource-server behaviour every sample must show, run against its real server over
  * loopback (Express, or the Lambda handler behind the local API Gateway), with a real JWKS issuer
  * (./jwt-issuer) and the real v2 client for tool calls. Each sample's `auth.test.ts` calls
- * `describeResourceServer` with a way to start itself from an environment.
+ * `describeResourceServer` with a way to start itself from an environment, and `describeSignIn`
+ * for the whole OAuth flow through the local authorization server.
  */
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+
+import { LOCAL_USER, MCP_SCOPE, startAuthServer, type AuthServer } from '../../local/auth-server';
 import { connect } from '../test/support/clients';
 import { raw, type RawResponse } from '../test/support/raw-http';
 import { startJwtIssuer, strayKey, type JwtIssuer } from './jwt-issuer';
+import { HeadlessOAuthClient } from './oauth-client';
 
 export interface Target {
   /** The base URL: the MCP endpoint is `${url}/mcp`, the PRM `${url}/.well-known/oauth-protected-resource/mcp`. */
@@ -203,5 +208,59 @@ export function describeResourceServer({ start, health = false }: ResourceServer
       const response = await raw(`${open.url}/.well-known/oauth-protected-resource/mcp`, { method: 'GET' });
       expect(response.status).not.toBe(200);
     });
+  });
+}
+
+/**
+ * The whole sign-in as an MCP client does it, against the sample and the local authorization
+ * server (local/auth-server.ts): the v2 client's own OAuth support (`OAuthClientProvider`, here the
+ * headless one) goes from the 401 to the PRM, the authorization server's metadata, registration,
+ * the code with PKCE and the token, then calls a tool, in both eras.
+ */
+export function describeSignIn({ start }: Pick<ResourceServerSuite, 'start'>): void {
+  let as: AuthServer;
+  let target: Target;
+
+  beforeAll(async () => {
+    as = await startAuthServer();
+    target = await start({ MCP_AUTH_ISSUER: as.issuer, MCP_AUTH_SCOPES: MCP_SCOPE });
+  });
+  afterAll(async () => {
+    await target?.close();
+    await as?.close();
+  });
+
+  it.each(['legacy', 'modern'] as const)('a v2 client signs in through the local authorization server and calls ping as its user, %s era', async (era) => {
+    const endpoint = new URL(`${target.url}/mcp`);
+    const seen: string[] = [];
+    // The transport's fetch carries the client's own requests: to the MCP server and, for discovery, registration and the token, to the authorization server.
+    const recording: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : input);
+      seen.push(`${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${url.origin === as.issuer ? 'AS ' : ''}${url.pathname} ${response.status}`);
+      return response;
+    };
+    const oauth = new HeadlessOAuthClient();
+    const client = new Client({ name: 'sign-in-test', version: '1.0.0' }, { versionNegotiation: { mode: era === 'modern' ? 'auto' : 'legacy' } });
+    const refused = await client.connect(new StreamableHTTPClientTransport(endpoint, { authProvider: oauth, fetch: recording })).catch((error: unknown) => error);
+    // The modern era's probe wraps the UnauthorizedError in its negotiation error.
+    expect(refused instanceof UnauthorizedError || (refused as { data?: { cause?: unknown } }).data?.cause instanceof UnauthorizedError).toBe(true);
+    const transport = new StreamableHTTPClientTransport(endpoint, { authProvider: oauth, fetch: recording });
+    await transport.finishAuth(oauth.takeCallback());
+    await client.connect(transport);
+    try {
+      expect(structured(await client.callTool({ name: 'ping', arguments: {} }))).toMatchObject({ pong: true, era, subject: LOCAL_USER });
+    } finally {
+      await client.close();
+    }
+    const prm = new URL(`${target.url}/.well-known/oauth-protected-resource/mcp`).pathname;
+    expect(seen.slice(0, 6)).toEqual([
+      `POST ${endpoint.pathname} 401`,
+      `GET ${prm} 200`,
+      expect.stringMatching(/^GET AS \/\.well-known\/(oauth-authorization-server|openid-configuration)\S* 200$/),
+      'POST AS /reg 201',
+      'POST AS /token 200',
+      `POST ${endpoint.pathname} 200`,
+    ]);
   });
 }

@@ -6,6 +6,7 @@
 import { connect } from '../../shared/test/support/clients';
 import { raw } from '../../shared/test/support/raw-http';
 import { startJwtIssuer, type JwtIssuer } from '../../shared/test-support/jwt-issuer';
+import { describeSignIn } from '../../shared/test-support/resource-server';
 import { startStateful } from './support/stateful';
 
 let issuer: JwtIssuer;
@@ -44,3 +45,11 @@ it('refuses a session\'s own requests without the token: 401 with the PRM URL', 
     await client.close();
   }
 });
+
+describe('signing in through the local authorization server', () =>
+  describeSignIn({
+    async start(env) {
+      const started = await startStateful(env);
+      return { url: started.url, close: () => started.shutdown() };
+    },
+  }));

@@ -6,12 +6,10 @@
 import { startLocalApi } from '../../local/api-gateway';
 import { detectInstance, loadConfig } from '@mcp-on-aws/shared';
 
-import { describeResourceServer } from '../../shared/test-support/resource-server';
+import { describeResourceServer, describeSignIn, type ResourceServerSuite } from '../../shared/test-support/resource-server';
 import { createLambdaHandler } from '../src/main';
 
-describeResourceServer({
-  async start(env) {
-    const handler = createLambdaHandler({ config: loadConfig(env), instance: detectInstance({}), log: () => {} });
-    return startLocalApi({ handler });
-  },
-});
+const start: ResourceServerSuite['start'] = (env) => startLocalApi({ handler: createLambdaHandler({ config: loadConfig(env), instance: detectInstance({}), log: () => {} }) });
+
+describeResourceServer({ start });
+describe('signing in through the local authorization server', () => describeSignIn({ start }));
