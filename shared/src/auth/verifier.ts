@@ -28,10 +28,10 @@ const httpsFetcher = new SimpleFetcher();
 /**
  * aws-jwt-verify's own fetcher (`node:https`, one retry) for https. It refuses http, which the local
  * authorization server (`npm start -- --auth`, the tests) speaks on 127.0.0.1, so http gets a plain
- * `node:http` GET (config allows http on loopback only). Not `fetch`: its first request costs a
- * cold start about twice the CPU (undici compiles its HTTP parser).
+ * `node:http` GET (config allows http on loopback only). Not `fetch`: its first request loads
+ * undici's HTTP client, about twice the CPU of `node:http`'s in a cold start.
  */
-const httpFetcher: Fetcher = {
+const keysFetcher: Fetcher = {
   fetch: (uri) => (uri.startsWith('http:') ? loopbackGet(uri) : httpsFetcher.fetch(uri)),
 };
 
@@ -54,7 +54,7 @@ function loopbackGet(uri: string): Promise<ArrayBuffer> {
 
 function createJwtVerifier(issuer: string, jwksUri: string) {
   // The audience is checked per call: locally it depends on the request's Host.
-  return JwtVerifier.create({ issuer, jwksUri, audience: null }, { jwksCache: new SimpleJwksCache({ fetcher: httpFetcher }) });
+  return JwtVerifier.create({ issuer, jwksUri, audience: null }, { jwksCache: new SimpleJwksCache({ fetcher: keysFetcher }) });
 }
 
 /** One issuer's keys, shared by every verifier of this process: the JWKS is fetched once, lazily, and cached. */
@@ -87,7 +87,7 @@ async function discoverJwksUri(issuer: string): Promise<string> {
   const problems: string[] = [];
   for (const candidate of candidates) {
     try {
-      const metadata = JSON.parse(new TextDecoder().decode(await httpFetcher.fetch(candidate))) as { issuer?: unknown; jwks_uri?: unknown };
+      const metadata = JSON.parse(new TextDecoder().decode(await keysFetcher.fetch(candidate))) as { issuer?: unknown; jwks_uri?: unknown };
       // RFC 8414 §3.3: metadata for another issuer must not be used.
       if (metadata.issuer !== issuer) throw new Error(`it names the issuer ${JSON.stringify(metadata.issuer)}`);
       if (typeof metadata.jwks_uri !== 'string' || !URL.canParse(metadata.jwks_uri)) throw new Error('it has no jwks_uri');
