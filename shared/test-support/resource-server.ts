@@ -1,7 +1,7 @@
 /**
  * The OAuth resource-server behaviour every sample must show, run against its real server over
  * loopback (Express, or the Lambda handler behind the local API Gateway), with a real JWKS issuer
- * (./jwt-issuer) and the real v2 client for tool calls. Each sample's `auth.test.ts` calls
+ * (./jwt-issuer) and the real v2 client for tool calls. Each sample's `resource-server.test.ts` calls
  * `describeResourceServer` with a way to start itself from an environment, and `describeSignIn`
  * for the whole OAuth flow through the local authorization server.
  */

@@ -15,7 +15,7 @@ import { startServerProcess, type ServerProcess } from '../../local/processes';
 const entry = join(__dirname, '../src/main.ts');
 /** The stack's allow-list: the distribution's name, which CloudFront passes through as the viewer's Host. */
 const cdnHost = 'd111111abcdef8.cloudfront.net';
-// MCP_AUTH=none: these cases are about the boundary before authentication (auth.test.ts has the rest).
+// MCP_AUTH=none: these cases are about the boundary before authentication (resource-server.test.ts has the rest).
 const stackEnv = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: cdnHost, MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64'), MCP_AUTH: 'none' };
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
