@@ -139,7 +139,7 @@ describe('npm start', () => {
     expect(processesMarked(marker)).toEqual([]);
   });
 
-  it('--auth starts the authorization server first, hands every server its issuer, its own banner URL as the resource (and the Lambda one its PRM URL under the stage) and the scope, prints what the README shows, and Ctrl-C stops it too', async () => {
+  it('--auth starts the authorization server first, hands every server its issuer, its own banner URL as the resource (and the Lambda one its PRM URL under the stage) and the scope, each refuses a request without a token with 401 naming a PRM that names the issuer, prints what the README shows, and Ctrl-C stops it too', async () => {
     const marker = `MCP_START_SMOKE=${randomUUID()}`;
     const [lambda, stateless, stateful, authPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = { ...process.env, [marker.split('=')[0]!]: marker.split('=')[1], LAMBDA_PORT: String(lambda), STATELESS_PORT: String(stateless), STATEFUL_PORT: String(stateful), AUTH_PORT: String(authPort) };
@@ -163,6 +163,17 @@ describe('npm start', () => {
       // API Gateway serves nothing above the stage: the Lambda sample's PRM is under it, as its stack says.
       const metadataUrls = servers.map((e) => [e.get('MCP_RESOURCE_URL'), e.get('MCP_RESOURCE_METADATA_URL')]).filter(([, url]) => url !== undefined);
       expect(metadataUrls).toEqual([[endpoints[0], `http://127.0.0.1:${lambda}/local/.well-known/oauth-protected-resource/mcp`]]);
+
+      // The acceptance chain on each sample: an unauthenticated POST gets 401 naming its PRM, which names this issuer.
+      for (const endpoint of endpoints) {
+        const refused = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+        expect(refused.status).toBe(401);
+        const prmUrl = /resource_metadata="([^"]+)"/.exec(refused.headers.get('www-authenticate') ?? '')?.[1];
+        expect(prmUrl).toBeDefined();
+        const prm = await fetch(prmUrl!);
+        expect(prm.status).toBe(200);
+        expect(await prm.json()).toMatchObject({ resource: endpoint, authorization_servers: [issuer] });
+      }
 
       // The README's "Turn authentication on" shows this part of the banner, on the default ports.
       const readme = readFileSync(join(root, 'README.md'), 'utf8');
