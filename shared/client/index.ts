@@ -5,3 +5,5 @@
  */
 export { check, runClientCli, textOf, type ClientCli, type ClientRun, type ConfirmAnswer } from './cli';
 export { checkStateless, ERAS, type Era } from './stateless';
+// What the client prints of a session: the tag the server's logs and `ping` use, never the id, which is a credential.
+export { sessionTag } from '../src/http/request-log';

@@ -33,10 +33,10 @@ async function checkEra({ url, numbers, say, confirm }: ClientRun<'pings'>, era:
 
     const instances = new Set<string>();
     for (let i = 1; i <= numbers.pings; i++) {
-      const pong = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { pong?: boolean; era?: string; instance?: string; sessionId?: string } | undefined;
+      const pong = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { pong?: boolean; era?: string; instance?: string; session?: string } | undefined;
       check(pong?.pong === true && typeof pong.instance === 'string', `${era} ping ${i} answered ${JSON.stringify(pong)}`);
       check(pong.era === era, `${era} ping ${i} was served in the ${pong.era} era`);
-      check(pong.sessionId === undefined, `${era} ping ${i} answered for session ${pong.sessionId}; a stateless deployment has none`);
+      check(pong.session === undefined, `${era} ping ${i} answered for session ${pong.session}; a stateless deployment has none`);
       say(`${era} ping ${i}: ${pong.instance}`);
       instances.add(pong.instance);
     }

@@ -9,7 +9,7 @@
  * terminal, the end of input answers "no"). It exits 1 on the first thing that is wrong, so a test
  * or a deploy pipeline can run it.
  */
-import { check, runClientCli, textOf } from '@mcp-on-aws/shared/client';
+import { check, runClientCli, sessionTag, textOf } from '@mcp-on-aws/shared/client';
 
 import { StickyClient } from './sticky-client';
 
@@ -21,13 +21,13 @@ runClientCli({
     const client = await StickyClient.connect({ url, elicit: confirm, say, onResourceUpdated: (uri) => void updates.push(uri) });
     try {
       check(client.sessionId, 'the server gave no Mcp-Session-Id: is this the stateful sample?');
-      say(`session ${client.sessionId} (AWSALB cookie ${(await client.stickinessCookie()) ? 'set' : 'not set'})`);
+      say(`session ${sessionTag(client.sessionId)} (AWSALB cookie ${(await client.stickinessCookie()) ? 'set' : 'not set'})`);
 
       const instances = new Set<string>();
       for (let i = 1; i <= pings; i++) {
-        const pong = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId?: string };
+        const pong = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session?: string };
         say(`ping ${i}: instance ${pong.instance}`);
-        check(pong.sessionId === client.sessionId, `ping ${i} answered for session ${pong.sessionId}, not ${client.sessionId}`);
+        check(pong.session === sessionTag(client.sessionId), `ping ${i} answered for session ${pong.session}, not ${sessionTag(client.sessionId)}`);
         instances.add(pong.instance);
       }
       check(instances.size === 1 || client.reinitializations > 0, `${pings} pings landed on ${instances.size} instances: is the balancer sticky?`);

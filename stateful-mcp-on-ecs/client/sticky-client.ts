@@ -13,6 +13,7 @@
  * calls are retried with backoff for up to `retryForMs`.
  */
 import { Client, SdkHttpError, StreamableHTTPClientTransport, type StreamableHTTPClientTransportOptions } from '@modelcontextprotocol/client';
+import { sessionTag } from '@mcp-on-aws/shared/client';
 import makeFetchCookie from 'fetch-cookie';
 import { CookieJar } from 'tough-cookie';
 
@@ -106,7 +107,7 @@ export class StickyClient {
       await this.client.close().catch(() => {});
       await this.retrying(() => this.open());
       this.reinitializations++;
-      this.options.say?.(`session ${lost} is gone (404); re-initialized as ${this.sessionId}`);
+      this.options.say?.(`session ${sessionTag(lost)} is gone (404); re-initialized as ${sessionTag(this.sessionId)}`);
       for (const uri of this.subscriptions) await this.client.subscribeResource({ uri });
       return this.retrying(call);
     }

@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 
 import { Client, SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { COUNTER_URI } from '@mcp-on-aws/shared';
+import { COUNTER_URI, sessionTag } from '@mcp-on-aws/shared';
 
 import { StickyClient } from '../client/sticky-client';
 import { startCluster, stickyKinds, type Cluster } from './support/cluster';
 import { text, until } from './support/stateful';
 
-const ping = async (client: StickyClient) => (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
+const ping = async (client: StickyClient) => (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session: string };
 const increment = async (client: StickyClient) => text(await client.callTool({ name: 'increment_counter', arguments: {} }));
 
 describe.each(stickyKinds)('three stateful instances behind the %s sticky balancer', (kind) => {
@@ -85,14 +85,14 @@ describe.each(stickyKinds)('three stateful instances behind the %s sticky balanc
         clients.map(async (client) => {
           const values: string[] = [];
           for (let i = 0; i < 19; i++) values.push(await increment(client));
-          const { instance, sessionId } = await ping(client);
-          return { values, instance, sessionId, own: client.sessionId };
+          const { instance, session } = await ping(client);
+          return { values, instance, session, own: sessionTag(client.sessionId) };
         }),
       );
       const expected = Array.from({ length: 19 }, (_, i) => String(i + 1));
       for (const s of seen) {
         expect(s.values).toEqual(expected);
-        expect(s.sessionId).toBe(s.own);
+        expect(s.session).toBe(s.own);
       }
       expect(new Set(seen.map((s) => s.instance)).size).toBe(3);
       expect(clients.every((c) => c.reinitializations === 0)).toBe(true);
@@ -114,10 +114,10 @@ describe.each(stickyKinds)('three stateful instances behind the %s sticky balanc
 
       const after = await ping(client);
       expect(after.instance).not.toBe(before.instance);
-      expect(after.sessionId).not.toBe(before.sessionId);
+      expect(after.session).not.toBe(before.session);
       expect(client.reinitializations).toBe(1);
       // A request racing the kill may first get a 502 from the balancer, which the client retries.
-      expect(said.at(-1)).toBe(`session ${before.sessionId} is gone (404); re-initialized as ${after.sessionId}`);
+      expect(said.at(-1)).toBe(`session ${before.session} is gone (404); re-initialized as ${after.session}`);
       for (const line of said.slice(0, -1)) expect(line).toMatch(/^HTTP 50[234] \(load balancer or session cap\); retrying in \d+ ms$/);
       // In-memory state died with the instance: the counter starts again (durable sessions fix this).
       expect(await increment(client)).toBe('1');

@@ -5,7 +5,7 @@
  * dead instance's session is in takeover-race.test.ts, the displaced owner in fencing.test.ts.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { COUNTER_URI } from '@mcp-on-aws/shared';
+import { COUNTER_URI, sessionTag } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
@@ -13,7 +13,7 @@ import { META, pk, type SessionTable } from '../src/durable/table';
 import { startDurableCluster, type DurableCluster } from './support/cluster';
 import { rawSession, until } from './support/stateful';
 
-const ping = async (client: StickyClient) => (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
+const ping = async (client: StickyClient) => (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session: string };
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 const call = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'increment_counter', arguments: {} } });
@@ -33,7 +33,8 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
   it('answers 404 for an expired session on an instance that does not hold it', async () => {
     const client = await StickyClient.connect({ url: cluster.mcp });
     try {
-      const { sessionId, instance } = await ping(client);
+      const { instance } = await ping(client);
+      const sessionId = client.sessionId!;
       await table.doc.send(new UpdateCommand({ TableName: table.name, Key: { pk: pk(sessionId), sk: 'META' }, UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': 1 } }));
       // Another instance does not hold it in memory, so it asks the registry: expired.
       const other = cluster.servers.find((s) => s.child.pid !== Number(instance.split(':').pop()) && s.child.exitCode === null)!;
@@ -119,7 +120,7 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
     expect(await counter(16)).toBe(6);
     const after = JSON.parse(/data: (.+)/.exec(await post({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'ping', arguments: {} } }))![1]!).result.structuredContent;
     expect(after.instance).not.toBe(before.instance);
-    expect(after.sessionId).toBe(id);
+    expect(after.session).toBe(sessionTag(id));
 
     // The stream comes back after the last event it read: the updates for 4 and 5 (stored before the kill), and 6.
     const resumed = await stream(first.ids.at(-1));
@@ -153,7 +154,7 @@ describe('durable sessions: three instances, one DynamoDB table (dynalite)', () 
       for (let n = 6; n <= 7; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
       const after = await ping(client);
       expect(after.instance).not.toBe(before.instance);
-      expect(after.sessionId).toBe(before.sessionId);
+      expect(after.session).toBe(before.session);
       expect(client.reinitializations).toBe(0);
       // The balancer cut the dead instance's GET stream; the SDK reconnected it with Last-Event-ID.
       await until(() => updates.length === 7, 15_000);

@@ -16,7 +16,7 @@ import { startCluster, stickyKinds, type Cluster } from './support/cluster';
 const MCP_REMOTE = require.resolve('mcp-remote/dist/proxy.js');
 
 interface Answer {
-  result?: { serverInfo?: unknown; structuredContent?: { instance?: string; sessionId?: string } };
+  result?: { serverInfo?: unknown; structuredContent?: { instance?: string; session?: string } };
   error?: { code: number; message: string };
 }
 
@@ -78,8 +78,8 @@ describe.each(stickyKinds)('mcp-remote behind the %s sticky balancer', (kind) =>
       const pongs = [];
       for (let i = 0; i < 8; i++) pongs.push((await bridge.request('tools/call', { name: 'ping', arguments: {} })).result?.structuredContent);
       expect(pongs).toHaveLength(8);
-      expect(pongs[0]).toMatchObject({ pong: true, era: 'legacy', sessionId: expect.any(String) });
-      expect(new Set(pongs.map((p) => `${p?.instance} ${p?.sessionId}`)).size).toBe(1);
+      expect(pongs[0]).toMatchObject({ pong: true, era: 'legacy', session: expect.stringMatching(/^[0-9a-f]{12}$/) });
+      expect(new Set(pongs.map((p) => `${p?.instance} ${p?.session}`)).size).toBe(1);
     } finally {
       await bridge.stop();
     }

@@ -3,6 +3,8 @@
  * has the refusals): here, that a session's requests each need the token, and that the caller
  * reaches the tools of a 2025-era session and of a 2026-era request alike.
  */
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+
 import { connect } from '../../shared/test/support/clients';
 import { raw } from '../../shared/test/support/raw-http';
 import { startJwtIssuer, type JwtIssuer } from '../../shared/test-support/jwt-issuer';
@@ -26,7 +28,7 @@ it.each(['legacy', 'modern'] as const)('ping shows the token\'s subject, %s era'
   const client = await connect(server.url, era, undefined, token(`carol-${era}`));
   try {
     const pong = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent;
-    expect(pong).toMatchObject({ era, subject: `carol-${era}`, ...(era === 'legacy' && { sessionId: expect.any(String) }) });
+    expect(pong).toMatchObject({ era, subject: `carol-${era}`, ...(era === 'legacy' && { session: expect.stringMatching(/^[0-9a-f]{12}$/) }) });
   } finally {
     await client.close();
   }
@@ -35,7 +37,7 @@ it.each(['legacy', 'modern'] as const)('ping shows the token\'s subject, %s era'
 it('refuses a session\'s own requests without the token: 401 with the PRM URL', async () => {
   const client = await connect(server.url, 'legacy', undefined, token('dave'));
   try {
-    const { sessionId } = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { sessionId: string };
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
     for (const method of ['POST', 'GET', 'DELETE']) {
       const response = await raw(server.mcp, { method, headers: { 'mcp-session-id': sessionId, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: method === 'POST' ? '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' : undefined });
       expect([method, response.status, response.error?.code]).toEqual([method, 401, -32001]);

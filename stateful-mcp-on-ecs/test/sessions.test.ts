@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { createRequestStateCodec, type EventStore } from '@modelcontextprotocol/server';
-import { confirmStateFor, COUNTER_URI, STATE_MISMATCH, type ConfirmState } from '@mcp-on-aws/shared';
+import { confirmStateFor, COUNTER_URI, sessionTag, STATE_MISMATCH, type ConfirmState } from '@mcp-on-aws/shared';
 
 import { listenRequest, openStream, raw } from '../../shared/test/support/raw-http';
 import { StickyClient } from '../client/sticky-client';
@@ -33,13 +33,14 @@ describe('2025-era sessions on one instance', () => {
   });
   afterAll(() => server.shutdown());
 
-  it('gives each initialize its own crypto-random session and keeps state per session', async () => {
+  it('gives each initialize its own crypto-random session and keeps state per session; ping names it by its tag, never its id', async () => {
     const a = await connectSession(server.mcp);
     const b = await connectSession(server.mcp);
     expect(a.transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(a.transport.sessionId).not.toBe(b.transport.sessionId);
     const ping = await a.client.callTool({ name: 'ping', arguments: {} });
-    expect(ping.structuredContent).toMatchObject({ instance: 'solo', era: 'legacy', sessionId: a.transport.sessionId });
+    expect(ping.structuredContent).toMatchObject({ instance: 'solo', era: 'legacy', session: sessionTag(a.transport.sessionId) });
+    expect(JSON.stringify(ping)).not.toContain(a.transport.sessionId);
     for (const expected of ['1', '2', '3']) expect(text(await a.client.callTool({ name: 'increment_counter', arguments: {} }))).toBe(expected);
     expect(text(await b.client.callTool({ name: 'increment_counter', arguments: {} }))).toBe('1');
     await Promise.all([a.client.close(), b.client.close()]);

@@ -46,7 +46,7 @@ describe.each(stickyKinds)('two survivors racing for a dead instance\'s session,
       await client.subscribe(COUNTER_URI);
       for (let n = 1; n <= 5; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
       await until(() => updates.length === 5, 15_000);
-      const before = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
+      const before = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session: string };
       const deadCookie = await client.stickinessCookie();
       // An ALB re-routes only after two failed health checks (20 s): by then the dead owner's grace has long passed.
       await new Promise((resolve) => setTimeout(resolve, OWNER_GRACE_MS));
@@ -66,10 +66,10 @@ describe.each(stickyKinds)('two survivors racing for a dead instance\'s session,
       expect(statuses).toContain(503);
 
       for (let n = 8; n <= 9; n++) expect((await client.callTool({ name: 'increment_counter', arguments: {} })).structuredContent).toEqual({ value: n });
-      const after = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
-      expect(after.sessionId).toBe(before.sessionId);
+      const after = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session: string };
+      expect(after.session).toBe(before.session);
       expect(client.reinitializations).toBe(0);
-      const { Item } = await cluster.table.doc.send(new GetCommand({ TableName: cluster.table.name, Key: { pk: pk(before.sessionId), sk: META }, ConsistentRead: true }));
+      const { Item } = await cluster.table.doc.send(new GetCommand({ TableName: cluster.table.name, Key: { pk: pk(client.sessionId!), sk: META }, ConsistentRead: true }));
       expect(Item?.owner).toBe(after.instance);
       expect(Item?.counter).toBe(9);
 

@@ -31,7 +31,7 @@ describe.each(['legacy', 'modern'] as const)('a real v2 client through the local
     try {
       const pong = await client.callTool({ name: 'ping', arguments: {} });
       expect(pong.structuredContent).toMatchObject({ pong: true, era, platform: 'local' });
-      expect(pong.structuredContent).not.toHaveProperty('sessionId');
+      expect(pong.structuredContent).not.toHaveProperty('session');
       expect(text(await client.callTool({ name: 'echo', arguments: { message: 'héllo ✓' } }))).toBe('héllo ✓');
     } finally {
       await client.close();

@@ -6,6 +6,7 @@
  */
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { sessionTag } from '@mcp-on-aws/shared';
 
 import type { StoredSession } from './registry';
 import { postToTransport } from './sdk-internals';
@@ -15,12 +16,12 @@ const base = { 'content-type': 'application/json', accept: 'application/json, te
 export async function replayHandshake(transport: NodeStreamableHTTPServerTransport, session: StoredSession): Promise<void> {
   const post = (message: JSONRPCMessage, headers: Record<string, string>) =>
     postToTransport(transport, message, headers).catch((error: Error) => {
-      throw new Error(`rehydrating ${session.id}: ${error.message}`, { cause: error });
+      throw new Error(`rehydrating ${sessionTag(session.id)}: ${error.message}`, { cause: error });
     });
 
   const answer = await post(session.initialize, base);
   const version = /"protocolVersion":"([^"]+)"/.exec(answer)?.[1];
-  if (!version) throw new Error(`rehydrating ${session.id}: no protocol version in ${answer}`);
+  if (!version) throw new Error(`rehydrating ${sessionTag(session.id)}: no protocol version in ${answer}`);
   const headers = { ...base, 'mcp-session-id': session.id, 'mcp-protocol-version': version };
   await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
   // String ids cannot collide with the client's numeric ones, and these answers go nowhere.
