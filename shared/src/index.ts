@@ -15,5 +15,5 @@ export { clientAddress, jsonLogger, MAX_LOGGED_CHARS, MODERN_PROTOCOL_VERSION, r
 export { exitOnSignals, HTTP_TIMEOUTS, type HttpTimeouts, runServer, serve, type ServeOptions, type ServerParts, type Serving } from './http/serve';
 export { expressMcpHandler } from './http/node-handler';
 export { type AuthConfig } from './auth/config';
-export { principalOf, subjectOf } from './auth/principal';
+export { principalDigest, principalOf, subjectOf } from './auth/principal';
 export { PROTECTED_RESOURCE_METADATA_PATHS, ResourceServer, type Arrival, type Authentication } from './auth/resource-server';

@@ -9,6 +9,8 @@ export type Declined = 'full' | 'busy';
 /** What `adopt` gets from the live sessions: room, a way to open a transport, and the request itself. */
 export interface AdoptHost {
   full: boolean;
+  /** `principalDigest` of the request's caller (`undefined` with authentication off): only its own session is adopted. */
+  principal: string | undefined;
   /** A fresh transport for the session, connected to a fresh server. */
   open(): Promise<NodeStreamableHTTPServerTransport>;
   req: Request;
@@ -31,13 +33,16 @@ export interface SessionStore {
   eventStore(sessionId: string): EventStore;
   /**
    * A new session on `transport`, stored before the transport handles its `initialize` (so a failure can be answered 503) and before the client learns its id.
-   * `initialize` is the bounded part of the client's that rebuilding the session needs (`session-initialize.ts`).
+   * `initialize` is the bounded part of the client's that rebuilding the session needs (`session-initialize.ts`);
+   * `principal`, the `principalDigest` of its caller (`undefined` with authentication off), whom it belongs to.
    */
-  create(sessionId: string, initialize: JSONRPCMessage, transport: NodeStreamableHTTPServerTransport): Promise<void>;
+  create(sessionId: string, initialize: JSONRPCMessage, transport: NodeStreamableHTTPServerTransport, principal: string | undefined): Promise<void>;
   /**
    * A session this instance does not hold: rebuild it on a transport from `host.open`, decline, or
    * answer the request itself (`answered`: a durable store forwards it to the instance that holds
-   * the session). `undefined` when the store knows no such session.
+   * the session). `undefined` when the store knows no such session, or knows it for another
+   * principal than `host.principal` (checked before any takeover, so that caller can neither move
+   * the session nor learn that it exists).
    */
   adopt(sessionId: string, host: AdoptHost): Promise<NodeStreamableHTTPServerTransport | Declined | 'answered' | undefined>;
   /**

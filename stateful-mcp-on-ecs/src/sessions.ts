@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import { ProtocolErrorCode, type McpServerFactory } from '@modelcontextprotocol/server';
-import { JsonRpcCode, sendJsonRpcError, sessionTag, type Logger } from '@mcp-on-aws/shared';
+import { ProtocolErrorCode, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
+import { JsonRpcCode, principalDigest, sendJsonRpcError, sessionTag, type Logger } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import { idleSweepMs, type SessionConfig } from './session-config';
@@ -11,6 +11,8 @@ import type { SessionStore } from './session-store';
 
 interface LiveSession {
   transport: NodeStreamableHTTPServerTransport;
+  /** `principalDigest` of whoever initialized it; `undefined` with authentication off. */
+  principal?: string;
   lastSeen: number;
   /** Requests and streams in progress: a session with an open GET stream is not idle. */
   open: number;
@@ -28,7 +30,9 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
  * The live 2025-era sessions of this instance: one transport and one server each, as in the SDK's
  * sessionful examples. It caps their number, closes the idle ones and those whose handshake never
  * finished, and closes them all on shutdown. The ids are crypto-random UUIDs, so knowing one id
- * tells nothing about another. What a session keeps besides its transport lives in a `SessionStore`.
+ * tells nothing about another. A session belongs to the principal that initialized it: a request
+ * from anyone else gets the 404 of an unknown session, so knowing an id is not enough either. What a
+ * session keeps besides its transport lives in a `SessionStore`.
  */
 export class Sessions {
   private readonly live = new Map<string, LiveSession>();
@@ -72,12 +76,13 @@ export class Sessions {
     const initialize = checkInitialize(req.body);
     if (!initialize.ok) return sendJsonRpcError(res, 400, ProtocolErrorCode.InvalidParams, initialize.message);
     const id = randomUUID();
+    const principal = principalOfRequest(req);
     this.starting++;
     try {
-      const transport = await this.open(id, () => this.keep(id, transport, { awaitingHandshake: true }));
+      const transport = await this.open(id, () => this.keep(id, transport, { principal, awaitingHandshake: true }));
       // Stored before the transport runs: a store failure thrown inside it would come out as `400 Parse error`.
       try {
-        await this.store.create(id, initialize.kept, transport);
+        await this.store.create(id, initialize.kept, transport, principal);
       } catch (error) {
         void transport.close();
         return this.unavailable(res, 'cannot store a new session', error, id);
@@ -94,16 +99,19 @@ export class Sessions {
     }
   }
 
-  /** Hands a request to its session; `false` when neither this instance nor the store knows it. */
+  /** Hands a request to its session; `false` when neither this instance nor the store knows it for the request's principal. */
   async route(sessionId: string, req: Request, res: Response): Promise<boolean> {
     const origin = this.store.inbound?.(req, sessionId) ?? 'client';
     if (typeof origin === 'object') {
       sendJsonRpcError(res, origin.status, origin.code, origin.message, origin.headers);
       return true;
     }
+    const principal = principalOfRequest(req);
+    const held = this.live.get(sessionId);
+    if (held && held.principal !== principal) return false;
     let transport: NodeStreamableHTTPServerTransport | 'busy' | 'full' | 'answered' | undefined;
     try {
-      transport = this.live.get(sessionId)?.transport ?? (await this.adopt(sessionId, req, res, origin === 'forwarded'));
+      transport = held?.transport ?? (await this.adopt(sessionId, principal, req, res, origin === 'forwarded'));
     } catch (error) {
       this.unavailable(res, 'cannot read a session from the store', error, sessionId);
       return true;
@@ -167,16 +175,16 @@ export class Sessions {
     return transport;
   }
 
-  /** A session this instance does not hold: the store may rebuild it here, or answer the request itself. */
-  private async adopt(id: string, req: Request, res: Response, forwarded: boolean): Promise<NodeStreamableHTTPServerTransport | 'busy' | 'full' | 'answered' | undefined> {
-    const adopted = await this.store.adopt(id, { full: this.full, open: () => this.open(id), req, res, forwarded });
-    // Concurrent requests share one adoption; the first to resume keeps the transport.
-    if (typeof adopted === 'object' && !this.live.has(id)) this.keep(id, adopted);
+  /** A session this instance does not hold: the store may rebuild it here, for the principal it belongs to, or answer the request itself. */
+  private async adopt(id: string, principal: string | undefined, req: Request, res: Response, forwarded: boolean): Promise<NodeStreamableHTTPServerTransport | 'busy' | 'full' | 'answered' | undefined> {
+    const adopted = await this.store.adopt(id, { full: this.full, principal, open: () => this.open(id), req, res, forwarded });
+    // Concurrent requests of one principal share one adoption; the first to resume keeps the transport.
+    if (typeof adopted === 'object' && !this.live.has(id)) this.keep(id, adopted, { principal });
     return adopted;
   }
 
-  private keep(id: string, transport: NodeStreamableHTTPServerTransport, { awaitingHandshake = false } = {}): void {
-    this.live.set(id, { transport, lastSeen: Date.now(), open: 0, handshake: awaitingHandshake ? this.awaitHandshake(id) : undefined });
+  private keep(id: string, transport: NodeStreamableHTTPServerTransport, { principal, awaitingHandshake = false }: { principal: string | undefined; awaitingHandshake?: boolean }): void {
+    this.live.set(id, { transport, principal, lastSeen: Date.now(), open: 0, handshake: awaitingHandshake ? this.awaitHandshake(id) : undefined });
   }
 
   /**
@@ -203,4 +211,9 @@ export class Sessions {
       }
     }
   }
+}
+
+/** The request's principal as a session records it; `req.auth` is set by the shared auth middleware (`createMcpApp`). */
+function principalOfRequest(req: Request): string | undefined {
+  return principalDigest((req as Request & { auth?: AuthInfo }).auth);
 }

@@ -4,13 +4,15 @@
  * window; an `initialize` past its bounds is refused with 400 before anything is stored. The
  * write units are DynamoDB's own count: dynalite answers `ReturnConsumedCapacity: 'TOTAL'` as
  * DynamoDB does (one unit per KB of the larger of the item before and after the write), read here
- * by a middleware on the test's client.
+ * by a middleware on the test's client. With authentication on, the item also holds the principal's
+ * digest, whatever the length of the token's subject.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { COUNTER_URI } from '@mcp-on-aws/shared';
 
 import { raw } from '../../shared/test/support/raw-http';
+import { startJwtIssuer, type JwtIssuer } from '../../shared/test-support/jwt-issuer';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { DurableSessionStore } from '../src/durable/durable-session-store';
 import { createLocalTable, META, pk, sessionTable, type SessionTable } from '../src/durable/table';
@@ -21,11 +23,17 @@ import { quiet, startStateful } from './support/stateful';
 /** Write units per write of a session item, whatever the client sends, with the default window of 100 GET-stream events. */
 const WCU_BOUND = 13;
 
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const plain = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const RESOURCE = 'http://127.0.0.1/mcp';
 const rpc = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 const initializeWith = (params: object) => rpc(0, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' }, ...params });
 
-describe('what a client can make a durable session write cost (dynalite, ConsumedCapacity)', () => {
+describe.each([
+  ['without authentication', false],
+  ['with authentication, a 2,000-character subject', true],
+])('what a client can make a durable session write cost (dynalite, ConsumedCapacity), %s', (label, auth) => {
+  let issuer: JwtIssuer | undefined;
+  let headers: Record<string, string> = plain;
   let dynamo: LocalDynamo;
   let table: SessionTable;
   let a: Awaited<ReturnType<typeof startStateful>>;
@@ -56,10 +64,16 @@ describe('what a client can make a durable session write cost (dynalite, Consume
     );
     table = sessionTable('sessions', undefined, client);
     await createLocalTable(table);
-    a = await startStateful({}, 'a', 2_000, new DurableSessionStore(table, loadSessionConfig({}), { id: 'a' }, quiet));
+    if (auth) {
+      issuer = await startJwtIssuer();
+      headers = { ...plain, authorization: `Bearer ${issuer.mint({ aud: RESOURCE, sub: 's'.repeat(2_000) })}` };
+    }
+    const env = issuer ? { MCP_AUTH_ISSUER: issuer.issuer, MCP_AUTH_JWKS_URI: issuer.jwksUri, MCP_RESOURCE_URL: RESOURCE } : {};
+    a = await startStateful(env, 'a', 2_000, new DurableSessionStore(table, loadSessionConfig({}), { id: 'a' }, quiet));
   });
   afterAll(async () => {
     await a?.shutdown();
+    await issuer?.close();
     table?.doc.destroy();
     await dynamo?.stop();
   });
@@ -145,7 +159,7 @@ describe('what a client can make a durable session write cost (dynalite, Consume
     });
     const max = (units: number[]) => Math.max(...units);
     process.stdout.write(
-      `write units per UpdateItem, 120 counter events through a window of 100: benign session first ${benign[0]}, max ${max(benign)} (${benign.length} writes); ` +
+      `write units per UpdateItem ${label}, 120 counter events through a window of 100: benign session first ${benign[0]}, max ${max(benign)} (${benign.length} writes); ` +
         `adversarial session first ${adversarial[0]}, max ${max(adversarial)} (${adversarial.length} writes); bound ${WCU_BOUND}\n`,
     );
     expect(benign.length).toBeGreaterThanOrEqual(121);

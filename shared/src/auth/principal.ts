@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { AuthInfo } from '@modelcontextprotocol/server';
 
 /**
@@ -15,4 +17,14 @@ export function principalOf(auth?: AuthInfo): string | undefined {
 export function subjectOf(auth?: AuthInfo): string | undefined {
   const subject = auth?.extra?.subject;
   return typeof subject === 'string' ? subject : undefined;
+}
+
+/**
+ * What a stateful session and a signed `requestState` record of their principal: the SHA-256 of
+ * `principalOf`, so neither the session table nor a state the client holds shows who it is, and a
+ * subject of any length costs the same 43 characters. `undefined` when authentication is off.
+ */
+export function principalDigest(auth?: AuthInfo): string | undefined {
+  const principal = principalOf(auth);
+  return principal === undefined ? undefined : createHash('sha256').update(principal).digest('base64url');
 }

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 
-import type { CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
+import type { AuthInfo, CallToolResult, InputRequiredResult, McpServer } from '@modelcontextprotocol/server';
 import { acceptedContent, inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 
+import { principalDigest } from '../auth/principal';
 import type { ToolContext } from '../server';
 import { jsonSchemaOnce } from './json-schema-once';
 
 /**
  * What the signed `requestState` proves on re-entry: which tool asked, about which arguments, in which
- * session (2025-era sessions only). It does not prove who answered: that is the principal, which
- * comes with authentication.
+ * session (2025-era sessions only), for which caller (with authentication on): a state one caller
+ * received cannot confirm another caller's call.
  */
 export interface ConfirmState {
   tool: string;
@@ -18,20 +19,22 @@ export interface ConfirmState {
   args: string;
   /** SHA-256 of the session id, or null where there is no session. */
   session: string | null;
+  /** `principalDigest` of the caller, or null with authentication off. */
+  principal: string | null;
 }
 
 const TOOL = 'confirm_action';
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-/** Binds a confirmation to exactly this call, so a minted state cannot be replayed on another. */
-export function confirmStateFor(tool: string, args: { action: string }, sessionId: string | undefined): ConfirmState {
-  return { tool, args: sha256(JSON.stringify([args.action])), session: sessionId === undefined ? null : sha256(sessionId) };
+/** Binds a confirmation to exactly this call and caller, so a minted state cannot be replayed on another. */
+export function confirmStateFor(tool: string, args: { action: string }, sessionId: string | undefined, auth?: AuthInfo): ConfirmState {
+  return { tool, args: sha256(JSON.stringify([args.action])), session: sessionId === undefined ? null : sha256(sessionId), principal: principalDigest(auth) ?? null };
 }
 
-const sameState = (a: ConfirmState, b: ConfirmState) => a.tool === b.tool && a.args === b.args && a.session === b.session;
+const sameState = (a: ConfirmState, b: ConfirmState) => a.tool === b.tool && a.args === b.args && a.session === b.session && a.principal === b.principal;
 
 export const STATE_MISMATCH =
-  'This confirmation was given for another call (another tool, other arguments or another session); call confirm_action again.';
+  'This confirmation was given for another call (another tool, other arguments, another session or another caller); call confirm_action again.';
 
 const answerSchema = z.object({ confirm: z.boolean().meta({ title: 'Confirm' }) });
 
@@ -56,7 +59,7 @@ export function registerConfirmAction(server: McpServer, { era, confirmCodec }: 
       return { isError: true, content: [{ type: 'text', text: NO_INPUT_CHANNEL }] };
     }
     const state = ctx.mcpReq.requestState<ConfirmState>();
-    const expected = confirmStateFor(TOOL, { action }, ctx.sessionId);
+    const expected = confirmStateFor(TOOL, { action }, ctx.sessionId, ctx.http?.authInfo);
     if (!state) {
       return inputRequired({
         inputRequests: { confirm: inputRequired.elicit({ message: `Confirm: ${action}?`, requestedSchema: answerSchema }) },

@@ -51,7 +51,7 @@ export class DurableSessionStore implements SessionStore {
   readonly counter: OwnedSessions;
   /** The transport serving each session this instance holds, to close when the session is lost here. */
   private readonly transports = new Map<string, Transport>();
-  /** One adoption per session at a time on this instance; concurrent requests share it. */
+  /** One adoption per session and principal at a time on this instance; concurrent requests share it. */
   private readonly adopting = new Map<string, Promise<Transport | Declined | undefined>>();
   private readonly replays = new Replays();
   private readonly refreshMs: number;
@@ -89,9 +89,9 @@ export class DurableSessionStore implements SessionStore {
   }
 
   /** Registered before the client learns the id, so any instance can take the session over. */
-  async create(sessionId: string, initialize: JSONRPCMessage, transport: Transport): Promise<void> {
+  async create(sessionId: string, initialize: JSONRPCMessage, transport: Transport, principal: string | undefined): Promise<void> {
     try {
-      await this.owned.create(sessionId, initialize);
+      await this.owned.create(sessionId, initialize, principal);
     } catch (error) {
       // The session never lived here, so nothing will `forget` it.
       this.eventMemory.release(sessionId);
@@ -107,20 +107,23 @@ export class DurableSessionStore implements SessionStore {
    * write on its epoch and rebuilt on a fresh transport. Of two instances racing, exactly one
    * becomes the owner; the other, like any instance that finds an owner without an address busy
    * with the session, declines without touching it ('busy'). A forwarded request is never
-   * forwarded again: it joins a takeover in progress here, or is answered 421.
+   * forwarded again: it joins a takeover in progress here, or is answered 421. A request of another
+   * principal than the session's shares no takeover and takes nothing over (it is forwarded at most,
+   * and the owner refuses it).
    */
-  async adopt(sessionId: string, { full, open, req, res, forwarded }: AdoptHost): Promise<Transport | Declined | 'answered' | undefined> {
-    const pending = this.adopting.get(sessionId);
+  async adopt(sessionId: string, { full, principal, open, req, res, forwarded }: AdoptHost): Promise<Transport | Declined | 'answered' | undefined> {
+    const key = `${sessionId} ${principal ?? ''}`;
+    const pending = this.adopting.get(key);
     if (forwarded) return pending ?? (answerNotHeld(res), 'answered');
     if (full) return 'full';
     if (pending) return pending;
     if (await this.tryKnownOwner(sessionId, req, res)) return 'answered';
     const stored = await this.owned.load(sessionId);
-    if (!stored) return undefined;
+    if (!stored || stored.principal !== principal) return undefined;
     const owner = await this.tryOwner(stored, req, res);
     if (owner === 'answered') return 'answered';
     // Another request for the session may have taken it over here while this one tried the owner.
-    const adopted = await (this.transports.get(sessionId) ?? this.adopting.get(sessionId) ?? this.share(sessionId, this.takeOver(stored, open, owner === 'gone')));
+    const adopted = await (this.transports.get(sessionId) ?? this.adopting.get(key) ?? this.share(key, this.takeOver(stored, open, owner === 'gone')));
     if (adopted !== 'busy' || owner !== 'gone') return adopted;
     // Another instance took the gone owner's session first: it is the owner now, at the address it wrote.
     const winner = await this.owned.load(sessionId);
@@ -152,9 +155,10 @@ export class DurableSessionStore implements SessionStore {
     return 'gone';
   }
 
-  private share(sessionId: string, takeOver: Promise<Transport | Declined | undefined>): Promise<Transport | Declined | undefined> {
-    const pending = takeOver.finally(() => this.adopting.delete(sessionId));
-    this.adopting.set(sessionId, pending);
+  /** `key`: the session and the principal it belongs to. */
+  private share(key: string, takeOver: Promise<Transport | Declined | undefined>): Promise<Transport | Declined | undefined> {
+    const pending = takeOver.finally(() => this.adopting.delete(key));
+    this.adopting.set(key, pending);
     return pending;
   }
 

@@ -11,7 +11,7 @@
  * the next request rebuilds it from the table.
  */
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
-import type { SessionCounter } from '@mcp-on-aws/shared';
+import { sessionTag, type SessionCounter } from '@mcp-on-aws/shared';
 
 import type { SessionRegistry, SessionState, StoredEvent, StoredSession } from './registry';
 
@@ -86,9 +86,9 @@ export class OwnedSessions implements SessionCounter {
     private readonly refreshMs: number,
   ) {}
 
-  /** Registers a new session, owned here. */
-  async create(id: string, initialize: JSONRPCMessage): Promise<void> {
-    this.own(await this.registry.create(id, initialize), 1);
+  /** Registers a new session, owned here, for `principal`. */
+  async create(id: string, initialize: JSONRPCMessage, principal?: string): Promise<void> {
+    this.own(await this.registry.create(id, initialize, principal), 1);
   }
 
   load(id: string): Promise<StoredSession | undefined> {
@@ -205,7 +205,7 @@ export class OwnedSessions implements SessionCounter {
 
   private get(id: string): OwnedSession {
     const owned = this.owned.get(id);
-    if (!owned) throw new Error(`session ${id} is not held by this instance`);
+    if (!owned) throw new Error(`session ${sessionTag(id)} is not held by this instance`);
     return owned;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The session registry: one item per session holding everything durable about it: the stored
- * `initialize` request, the owner instance, its address (where other instances forward the
- * session's requests) and its ownership epoch, the settings the transport
+ * `initialize` request, the principal it belongs to, the owner instance, its address (where other
+ * instances forward the session's requests) and its ownership epoch, the settings the transport
  * keeps in memory (logging level, subscriptions), the counter, and the last `maxEvents` GET-stream
  * events in slots `e<seq % maxEvents>`. One item, so every write is one `UpdateItem` that the
  * epoch condition fences: a displaced owner cannot store anything, events included.
@@ -9,6 +9,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { sessionTag } from '@mcp-on-aws/shared';
 
 import { epochSeconds, expirySeconds, META, pk, type SessionTable } from './table';
 
@@ -38,6 +39,8 @@ export interface SessionState {
 export interface StoredSession extends SessionState {
   id: string;
   initialize: JSONRPCMessage;
+  /** `principalDigest` of the caller that initialized it; absent with authentication off. */
+  principal?: string;
   owner: string;
   /** Where the owner takes forwarded requests (`host:port`); absent when it advertises none, or released the session. */
   address?: string;
@@ -53,7 +56,7 @@ export interface StoredSession extends SessionState {
 export class SessionMovedError extends Error {
   override readonly name = 'SessionMovedError';
   constructor(sessionId: string, options?: ErrorOptions) {
-    super(`session ${sessionId} moved to another instance, or ended; this instance no longer holds it`, options);
+    super(`session ${sessionTag(sessionId)} moved to another instance, or ended; this instance no longer holds it`, options);
   }
 }
 
@@ -77,10 +80,10 @@ export class SessionRegistry {
     return expirySeconds(this.now() + this.ttlMs);
   }
 
-  /** Registers a new session owned by this instance at epoch 1. */
-  async create(id: string, initialize: JSONRPCMessage): Promise<StoredSession> {
+  /** Registers a new session for `principal`, owned by this instance at epoch 1. */
+  async create(id: string, initialize: JSONRPCMessage, principal?: string): Promise<StoredSession> {
     const now = this.now();
-    const item = { owner: this.owner, address: this.address, epoch: 1, createdAt: now, lastSeen: now, expiresAt: this.expiry(), counter: 0, seq: 0, subscriptions: [] };
+    const item = { principal, owner: this.owner, address: this.address, epoch: 1, createdAt: now, lastSeen: now, expiresAt: this.expiry(), counter: 0, seq: 0, subscriptions: [] };
     await this.table.doc.send(
       new PutCommand({ TableName: this.table.name, Item: { pk: pk(id), sk: META, initialize: JSON.stringify(initialize), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
@@ -102,6 +105,7 @@ export class SessionRegistry {
     return {
       id,
       initialize: JSON.parse(Item.initialize),
+      principal: Item.principal,
       owner: Item.owner,
       address: Item.address,
       epoch: Item.epoch,
