@@ -129,7 +129,7 @@ describe('the owner dies mid-session (three instances behind the node round-robi
       await client.subscribeResource({ uri: COUNTER_URI });
       for (let n = 1; n <= 3; n++) expect(text(await client.callTool({ name: 'increment_counter', arguments: {} }))).toBe(String(n));
       await until(() => pushed.updates.length === 3);
-      const before = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
+      const before = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session: string };
 
       const killedAt = performance.now();
       await cluster.servers.find((s) => s.child.pid === pidOf(before.instance))!.stop('SIGKILL');
@@ -142,8 +142,8 @@ describe('the owner dies mid-session (three instances behind the node round-robi
       expect(retries).toBeLessThanOrEqual(1);
 
       expect(text(await client.callTool({ name: 'increment_counter', arguments: {} }))).toBe('5');
-      const after = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; sessionId: string };
-      expect(after.sessionId).toBe(before.sessionId);
+      const after = (await client.callTool({ name: 'ping', arguments: {} })).structuredContent as { instance: string; session: string };
+      expect(after.session).toBe(before.session);
       expect(after.instance).not.toBe(before.instance);
       // The dead owner's GET stream broke; the SDK resumed it with Last-Event-ID, and the table replayed what it missed.
       await until(() => pushed.updates.length === 5, 10_000);

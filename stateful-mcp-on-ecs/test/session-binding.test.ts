@@ -185,6 +185,49 @@ describe('durable sessions: another instance would take the session over', () =>
   }, 20_000);
 });
 
+describe('durable sessions with forwarding: another instance forwards to the owner, which checks again', () => {
+  let dynamo: LocalDynamo;
+  let table: SessionTable;
+  let a: Server, b: Server;
+  const item = async (id: string) => (await table.doc.send(new GetCommand({ TableName: table.name, Key: { pk: pk(id), sk: META }, ConsistentRead: true }))).Item!;
+  const instance = async (id: string) => {
+    const store = new DurableSessionStore(table, loadSessionConfig(env()), { id }, log, { sharedKey: stateKey });
+    const server = await startStateful(env(), id, 2_000, store, log);
+    store.listening(server.url);
+    return server;
+  };
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    table = sessionTable('sessions', dynamo.endpoint);
+    await createLocalTable(table);
+    [a, b] = await Promise.all([instance('a'), instance('b')]);
+  });
+  afterAll(async () => {
+    await Promise.all([a, b].map((s) => s?.shutdown()));
+    table?.doc.destroy();
+    await dynamo?.stop();
+  });
+
+  it("answers another principal as for an unknown session, before and after the instance has forwarded the owner's requests; the owner's go through", async () => {
+    const alice = await aliceSession(a.url);
+    try {
+      expect(await alice.increment()).toBe('1');
+      // b reads the table and refuses at once: nothing is forwarded.
+      await expectUnknown(b.mcp, alice.id, bearer('bob'));
+      const viaB = (id: number) => raw(b.mcp, { headers: { ...json, authorization: bearer('alice'), 'mcp-session-id': alice.id, 'mcp-protocol-version': '2025-11-25' }, body: call(id, 'increment_counter') });
+      expect(/"text":"(\d+)"/.exec((await viaB(8)).text)?.[1]).toBe('2');
+      // Now b knows the owner and forwards without reading the table: a, the owner, refuses Bob.
+      await expectUnknown(b.mcp, alice.id, bearer('bob'));
+      expect(/"text":"(\d+)"/.exec((await viaB(9)).text)?.[1]).toBe('3');
+      expect(await item(alice.id)).toMatchObject({ owner: 'a', epoch: 1, counter: 3 });
+      expect(await alice.increment()).toBe('4');
+    } finally {
+      await alice.client.close();
+    }
+  });
+});
+
 describe('the logs of this file\'s servers', () => {
   it('name sessions by their tag, never by their id', () => {
     expect(ids.length).toBeGreaterThanOrEqual(3);
