@@ -52,6 +52,14 @@ async function shell(command: string, env: NodeJS.ProcessEnv, timeoutMs: number)
 const commandsIn = (banner: string) => banner.split('\n').filter((line) => /^ {2}\S/.test(line) && line.includes('npm run ')).map((line) => line.trim());
 
 /** The environment variables of a process, or nothing if it is gone. */
+function isServerEntry(pid: number): boolean {
+  try {
+    return /(?:main|api-gateway)\.ts\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
 function environOf(pid: number): Map<string, string> {
   try {
     const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
@@ -156,7 +164,8 @@ describe('npm start', () => {
       // Every server process got the issuer, the scope, and as its resource the URL the banner prints for its sample.
       const endpoints = [`http://127.0.0.1:${lambda}/local/mcp`, `http://127.0.0.1:${stateless}/mcp`, `http://127.0.0.1:${stateful}/mcp`];
       for (const endpoint of endpoints) expect(output).toContain(`  ${endpoint} `);
-      const servers = processesMarked(marker).map(environOf).filter((e) => e.has('MCP_RESOURCE_URL'));
+      // Server processes only: a tsx process may have an esbuild child for a moment, with the same environment.
+      const servers = processesMarked(marker).filter(isServerEntry).map(environOf).filter((e) => e.has('MCP_RESOURCE_URL'));
       const perResource = Object.fromEntries(endpoints.map((endpoint) => [endpoint, servers.filter((e) => e.get('MCP_RESOURCE_URL') === endpoint).length]));
       expect(perResource).toEqual(Object.fromEntries(endpoints.map((endpoint, i) => [endpoint, i === 0 ? 1 : 3]))); // the API Gateway process runs the handler
       for (const server of servers) expect([server.get('MCP_AUTH_ISSUER'), server.get('MCP_AUTH_SCOPES')]).toEqual([issuer, 'mcp']);
