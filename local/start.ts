@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     }
     for (const name of chosen) {
       const sample = samples[name]!;
-      running.push(await sample.start(ports.get(name)!, { ...env, ...(issuer && authEnv(issuer, sample, ports.get(name)!)) }));
+      running.push(await sample.start(ports.get(name)!, { ...env, ...(issuer && authEnv(issuer, endpoints.get(name)!, sample, ports.get(name)!)) }));
     }
   } catch (error) {
     await stop();
@@ -168,11 +168,11 @@ async function main(): Promise<void> {
 
 const urlOn = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
 
-/** A sample's resource is the URL the banner prints for it: its tokens' audience. */
-function authEnv(issuer: string, sample: Sample, port: number): NodeJS.ProcessEnv {
+/** A sample's resource is `endpoint`, the URL the banner prints for it: its tokens' audience. */
+function authEnv(issuer: string, endpoint: string, sample: Sample, port: number): NodeJS.ProcessEnv {
   return {
     MCP_AUTH_ISSUER: issuer,
-    MCP_RESOURCE_URL: urlOn(port, sample.path),
+    MCP_RESOURCE_URL: endpoint,
     MCP_AUTH_SCOPES: MCP_SCOPE,
     ...(sample.metadataPath && { MCP_RESOURCE_METADATA_URL: urlOn(port, sample.metadataPath) }),
   };
