@@ -137,22 +137,16 @@ export class SessionRegistry {
     };
     if (!ownerGone) values[':quiet'] = this.now() - this.graceMs;
     if (this.address) values[':address'] = this.address;
-    try {
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { pk: pk(session.id), sk: META },
-          UpdateExpression: `SET #owner = :me, epoch = :next, lastSeen = :now, expiresAt = :exp${this.address ? ', address = :address' : ' REMOVE address'}`,
-          ConditionExpression: `epoch = :seen AND expiresAt > :nowS${ownerGone ? '' : ' AND (lastSeen < :quiet OR #owner = :me)'}`,
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: pk(session.id), sk: META },
+        UpdateExpression: `SET #owner = :me, epoch = :next, lastSeen = :now, expiresAt = :exp${this.address ? ', address = :address' : ' REMOVE address'}`,
+        ConditionExpression: `epoch = :seen AND expiresAt > :nowS${ownerGone ? '' : ' AND (lastSeen < :quiet OR #owner = :me)'}`,
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /**
@@ -161,17 +155,22 @@ export class SessionRegistry {
    * next request on any instance takes the session over at once. Fenced like any write: `false`
    * when the session moved on already.
    */
-  async release(id: string, epoch: number): Promise<boolean> {
+  release(id: string, epoch: number): Promise<boolean> {
+    return this.updateIf(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: pk(id), sk: META },
+        UpdateExpression: 'SET lastSeen = :released REMOVE address',
+        ConditionExpression: 'epoch = :epoch',
+        ExpressionAttributeValues: { ':released': 0, ':epoch': epoch },
+      }),
+    );
+  }
+
+  /** A conditional write: `false` when its condition failed (another instance moved the session on). */
+  private async updateIf(update: UpdateCommand): Promise<boolean> {
     try {
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { pk: pk(id), sk: META },
-          UpdateExpression: 'SET lastSeen = :released REMOVE address',
-          ConditionExpression: 'epoch = :epoch',
-          ExpressionAttributeValues: { ':released': 0, ':epoch': epoch },
-        }),
-      );
+      await this.table.doc.send(update);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
