@@ -38,6 +38,7 @@ const contexts: Array<[name: string, context: Record<string, string>]> = [
     { authIssuer: 'https://example.eu.auth0.com/', authAudience: 'https://mcp.example.com/mcp', authScopes: 'mcp:tools', authJwksUri: 'https://example.eu.auth0.com/.well-known/jwks.json' },
   ],
   ['no authentication', { auth: 'none' }],
+  ['tracing (a collector sidecar on ECS, active tracing on Lambda) and an alarm email', { tracing: 'true', alarmEmail: 'ops@example.com' }],
 ];
 
 describe('cfn-lint', () => {

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { type EcsSample, monorepoImage } from './image';
 import { type AuthProps, McpAuth } from './mcp-auth';
 import { type FrontDoorProps, McpDistribution, SSE_KEEPALIVE } from './mcp-distribution';
+import { addCollectorSidecar, tracingEnvironment } from './tracing';
 
 export interface McpFargateServiceProps extends FrontDoorProps {
   /** The sample whose image runs: shared/Dockerfile builds it with `--build-arg SAMPLE=<sample>`. */
@@ -25,6 +26,8 @@ export interface McpFargateServiceProps extends FrontDoorProps {
   secrets?: Record<string, ecs.Secret>;
   /** Who may call the endpoint (`authFromContext`); default a Cognito user pool of the stack's own. */
   auth?: AuthProps;
+  /** An OpenTelemetry collector beside the server in every task, sending its spans to X-Ray (`tracingFromContext`). */
+  tracing?: boolean;
 }
 
 const CONTAINER_PORT = 8080;
@@ -95,7 +98,9 @@ export class McpFargateService extends Construct {
     this.logGroup = this.oneMonthLogGroup('Logs');
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: 256, // 0.25 vCPU: one Node process, JSON in and out, no I/O in the tools
-      memoryLimitMiB: 512,
+      // The server's 512 MiB (what MCP_MAX_SESSIONS was measured in), doubled with tracing: Fargate's next size
+      // for 0.25 vCPU, so the collector's own memory never comes out of the server's.
+      memoryLimitMiB: props.tracing ? 1024 : 512,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
 
@@ -113,12 +118,15 @@ export class McpFargateService extends Construct {
         // CloudFront appends the viewer to X-Forwarded-For, then the ALB appends CloudFront.
         MCP_TRUSTED_PROXY_HOPS: '2',
         ...this.auth.environment,
+        ...(props.tracing && tracingEnvironment('ecs')),
         ...props.environment,
       },
       secrets: props.secrets,
       stopTimeout: props.shutdownDeadline.plus(Duration.seconds(5)), // the drain, plus time to exit; Fargate allows 120 s at most
       readonlyRootFilesystem: true,
     });
+
+    if (props.tracing) addCollectorSidecar(this.taskDefinition, this.logGroup);
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 /**
  * The check every ECS sample's stack gets: cdk-nag's AwsSolutions pack finds nothing the stack has
  * not acknowledged with a reason in code (shared/infra and the stack). In-process, synth throws on
- * any finding left over, so a new one fails the test. In every front-door and authentication context.
+ * any finding left over, so a new one fails the test. In every front-door, authentication and observability context.
  */
 export function describeCdkNagClean(stackName: string, addStack: (app: App, id: string) => Stack): void {
   const synthWithNag = (context: Record<string, string> = {}) => {
@@ -22,6 +22,7 @@ export function describeCdkNagClean(stackName: string, addStack: (app: App, id: 
       ['a rate limit per client IP', { rateLimitPerIp: '1000' }],
       ['another authorization server instead of the Cognito pool', { authIssuer: 'https://example.eu.auth0.com/', authAudience: 'https://mcp.example.com/mcp' }],
       ['no authentication', { auth: 'none' }],
+      ['tracing (the collector sidecar) and an alarm email', { tracing: 'true', alarmEmail: 'ops@example.com' }],
     ])('is clean with %s', (_, context) => {
       expect(synthWithNag(context)).not.toThrow();
     });

@@ -3,18 +3,41 @@ import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Port } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 
-import { type AuthProps, authFromContext, frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import {
+  type AlarmProps,
+  alarmsFromContext,
+  type AuthProps,
+  authFromContext,
+  frontDoorFromContext,
+  type FrontDoorProps,
+  integerSetting,
+  McpFargateService,
+  McpObservability,
+  RequestStateKey,
+  STATEFUL_TOOLS,
+  tracingFromContext,
+} from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatefulMcpOnEcs -c stickinessSeconds=3600`. */
-export interface StatefulMcpOnEcsProps extends StackProps, FrontDoorProps, AuthProps {
+export interface StatefulMcpOnEcsProps extends StackProps, FrontDoorProps, AuthProps, AlarmProps {
   /** Tasks at rest; default 3, so a lost task costs a third of the sessions, not all of them. */
   desiredCount?: number;
   /** How long the `AWSALB` cookie keeps a client on its task after its last request; default 1 day (the ALB's default). */
   stickinessSeconds?: number;
+  /** An OpenTelemetry collector in every task, sending the server's spans to X-Ray (`-c tracing=true`); default off. */
+  tracing?: boolean;
 }
 
 /** A session with no request and no open stream for this long is closed (never longer than stickiness). */
 const SESSION_IDLE = Duration.minutes(30);
+/**
+ * From the worst case (npm run bench -w stateful-mcp-on-ecs, two runs in BENCHMARKS.md): a quarter of the
+ * 512 MiB task stays free (384 MiB); the process at rest takes 176-179 MiB (measured through tsx's loader,
+ * so it errs high), every session's stored events at most 65.5-66.3 MiB (MCP_EVENT_BYTES_PER_PROCESS, 32 MiB
+ * of JSON), and each session 47-56 KB with its GET stream: 2,603 and 3,038 sessions, so 2,500. A session
+ * filled to its own 256 KiB costs 386-412 KB: without the process bound the same task would hold about 520.
+ */
+const MAX_SESSIONS_PER_TASK = 2_500;
 
 /**
  * The stateful MCP server on Fargate behind CloudFront (HTTPS) and an internal ALB with `lb_cookie`
@@ -27,6 +50,7 @@ const SESSION_IDLE = Duration.minutes(30);
 export class StatefulMcpOnEcs extends Stack {
   readonly mcp: McpFargateService;
   readonly sessions: TableV2;
+  readonly observability: McpObservability;
 
   constructor(scope: Construct, id: string, props: StatefulMcpOnEcsProps = {}) {
     super(scope, id, props);
@@ -59,21 +83,25 @@ export class StatefulMcpOnEcs extends Stack {
       auth: authFromContext(this, props),
       environment: {
         MCP_SESSION_IDLE_MS: String(sessionIdle.toMilliseconds()),
-        // From the worst case (npm run bench -w stateful-mcp-on-ecs, two runs in BENCHMARKS.md): a quarter of the
-        // 512 MiB task stays free (384 MiB); the process at rest takes 176-179 MiB (measured through tsx's loader,
-        // so it errs high), every session's stored events at most 65.5-66.3 MiB (MCP_EVENT_BYTES_PER_PROCESS, 32 MiB
-        // of JSON), and each session 47-56 KB with its GET stream: 2,603 and 3,038 sessions, so 2,500. A session
-        // filled to its own 256 KiB costs 386-412 KB: without the process bound the same task would hold about 520.
-        MCP_MAX_SESSIONS: '2500',
+        MCP_MAX_SESSIONS: String(MAX_SESSIONS_PER_TASK),
         MCP_SESSION_TABLE: this.sessions.tableName,
       },
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
+      tracing: tracingFromContext(this, props.tracing),
     });
 
     this.serveSessionsFromAnyTask();
 
     // Exactly what src/durable/ does: each session is one item (no queries, no batches).
     this.sessions.grant(this.mcp.taskDefinition.taskRole, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+
+    this.observability = new McpObservability(this, 'Observability', {
+      service: 'stateful-mcp-on-ecs',
+      tools: STATEFUL_TOOLS,
+      ...alarmsFromContext(this, props),
+      fargate: this.mcp,
+      sessions: { table: this.sessions, maxPerTask: MAX_SESSIONS_PER_TASK },
+    });
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras; the AWSALB cookie saves a hop, and clients that keep none work too)' });
   }

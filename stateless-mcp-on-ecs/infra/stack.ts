@@ -1,12 +1,27 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-import { type AuthProps, authFromContext, frontDoorFromContext, type FrontDoorProps, integerSetting, McpFargateService, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import {
+  type AlarmProps,
+  alarmsFromContext,
+  type AuthProps,
+  authFromContext,
+  frontDoorFromContext,
+  type FrontDoorProps,
+  integerSetting,
+  McpFargateService,
+  McpObservability,
+  RequestStateKey,
+  SHARED_TOOLS,
+  tracingFromContext,
+} from '@mcp-on-aws/shared/infra';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnEcs -c desiredCount=2`. */
-export interface StatelessMcpOnEcsProps extends StackProps, FrontDoorProps, AuthProps {
+export interface StatelessMcpOnEcsProps extends StackProps, FrontDoorProps, AuthProps, AlarmProps {
   /** Tasks at rest; default 3, so losing one task or one AZ leaves capacity that serves. */
   desiredCount?: number;
+  /** An OpenTelemetry collector in every task, sending the server's spans to X-Ray (`-c tracing=true`); default off. */
+  tracing?: boolean;
 }
 
 /**
@@ -15,6 +30,7 @@ export interface StatelessMcpOnEcsProps extends StackProps, FrontDoorProps, Auth
  */
 export class StatelessMcpOnEcs extends Stack {
   readonly mcp: McpFargateService;
+  readonly observability: McpObservability;
 
   constructor(scope: Construct, id: string, props: StatelessMcpOnEcsProps = {}) {
     super(scope, id, props);
@@ -30,7 +46,10 @@ export class StatelessMcpOnEcs extends Stack {
       ...frontDoorFromContext(this, props),
       auth: authFromContext(this, props),
       secrets: { MCP_REQUEST_STATE_KEY: requestStateKey.containerSecret },
+      tracing: tracingFromContext(this, props.tracing),
     });
+
+    this.observability = new McpObservability(this, 'Observability', { service: 'stateless-mcp-on-ecs', tools: SHARED_TOOLS, ...alarmsFromContext(this, props), fargate: this.mcp });
 
     new CfnOutput(this, 'McpUrl', { value: this.mcp.mcpUrl, description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
   }

@@ -5,17 +5,32 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import { type AuthProps, authFromContext, integerSetting, McpAuth, RequestStateKey } from '@mcp-on-aws/shared/infra';
+import {
+  type AlarmProps,
+  alarmsFromContext,
+  type AuthProps,
+  authFromContext,
+  integerSetting,
+  McpAuth,
+  McpObservability,
+  RequestStateKey,
+  SHARED_TOOLS,
+  tracingEnvironment,
+  tracingFromContext,
+  XRAY_WRITES_FINDING,
+} from '@mcp-on-aws/shared/infra';
 import { BUNDLING, ENTRY } from './bundling';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnLambda -c reservedConcurrency=20`. */
-export interface StatelessMcpOnLambdaProps extends StackProps, AuthProps {
+export interface StatelessMcpOnLambdaProps extends StackProps, AuthProps, AlarmProps {
   /**
    * Reserved concurrency: at most this many executions at once, also held back for this function
    * from the account's pool. None by default, so a first deploy succeeds in a fresh account
    * (whose total may be 10, and reserving may not leave fewer than 10 unreserved).
    */
   reservedConcurrency?: number;
+  /** Active X-Ray tracing, and the server's spans sent to it (`-c tracing=true`); default off. */
+  tracing?: boolean;
 }
 
 /** The one stage: the URL's first segment, and part of the execution-log group's name. */
@@ -33,6 +48,8 @@ const INTEGRATION_TIMEOUT = Duration.seconds(65);
  */
 const RATE_LIMIT = 4;
 const BURST_LIMIT = 20;
+/** The most executions the stage lets run: every call at the function timeout. */
+const STAGE_CONCURRENCY = BURST_LIMIT + RATE_LIMIT * FUNCTION_TIMEOUT.toSeconds();
 
 /**
  * MCP on Lambda behind a Regional REST API: `ANY /mcp` is a streaming Lambda proxy to a function
@@ -44,12 +61,14 @@ export class StatelessMcpOnLambda extends Stack {
   readonly fn: NodejsFunction;
   /** The endpoint's authentication: the function's auth environment, and the Cognito pool unless another issuer or none. */
   readonly auth: McpAuth;
+  readonly observability: McpObservability;
 
   constructor(scope: Construct, id: string, props: StatelessMcpOnLambdaProps = {}) {
     super(scope, id, props);
     const reservedContext: unknown = this.node.tryGetContext('reservedConcurrency');
     const reservedConcurrency =
       props.reservedConcurrency ?? (reservedContext === undefined ? undefined : integerSetting('reservedConcurrency', reservedContext, { min: 1, max: 10_000 }));
+    const tracing = tracingFromContext(this, props.tracing);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -104,6 +123,7 @@ export class StatelessMcpOnLambda extends Stack {
       memorySize: 1024,
       timeout: FUNCTION_TIMEOUT, // the function, not the gateway (INTEGRATION_TIMEOUT), ends a runaway call
       reservedConcurrentExecutions: reservedConcurrency,
+      tracing: tracing ? lambda.Tracing.ACTIVE : undefined,
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       bundling: BUNDLING,
       environment: {
@@ -112,6 +132,7 @@ export class StatelessMcpOnLambda extends Stack {
         MCP_ALLOWED_HOSTS: apiHost,
         MCP_REQUEST_STATE_KEY: SecretValue.secretsManager(requestStateKey.secret.secretArn).unsafeUnwrap(),
         ...this.auth.environment,
+        ...(tracing && tracingEnvironment('lambda')),
       },
     });
 
@@ -128,11 +149,19 @@ export class StatelessMcpOnLambda extends Stack {
 
     new CfnOutput(this, 'McpUrl', { value: this.api.urlForPath('/mcp'), description: 'The MCP endpoint (Streamable HTTP, both protocol eras)' });
 
-    this.acknowledgeNagFindings();
+    this.observability = new McpObservability(this, 'Observability', {
+      service: 'stateless-mcp-on-lambda',
+      tools: SHARED_TOOLS,
+      ...alarmsFromContext(this, props),
+      // Whichever binds first: the reserved executions, or what the stage's throttling lets in.
+      lambda: { fn: this.fn, api: this.api, concurrencyBound: Math.min(reservedConcurrency ?? STAGE_CONCURRENCY, STAGE_CONCURRENCY) },
+    });
+
+    this.acknowledgeNagFindings(tracing);
   }
 
   /** Every AwsSolutions finding this stack accepts, each with its reason (the key's own: see RequestStateKey). */
-  private acknowledgeNagFindings(): void {
+  private acknowledgeNagFindings(tracing: boolean): void {
     const authorization =
       this.auth.environment.MCP_AUTH === 'none'
         ? 'Deployed with -c auth=none: no authentication, for trials only (README, "Authentication").'
@@ -141,6 +170,7 @@ export class StatelessMcpOnLambda extends Stack {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole grants only CreateLogGroup, CreateLogStream and PutLogEvents: the least a logging function needs.',
     });
+    if (tracing) Validations.of(this.fn).acknowledge(XRAY_WRITES_FINDING);
     const apiFindings: Array<[id: string, reason: string]> = [
       [
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

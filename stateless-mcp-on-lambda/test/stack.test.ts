@@ -137,6 +137,7 @@ describe('StatelessMcpOnLambda', () => {
     ['its own Cognito pool', {}],
     ['another authorization server', { authIssuer: 'https://example.eu.auth0.com/', authAudience: 'https://mcp.example.com/mcp' }],
     ['no authentication', { auth: 'none' }],
+    ['active tracing and an alarm email', { tracing: 'true', alarmEmail: 'ops@example.com' }],
   ])('is clean under cdk-nag AwsSolutions with %s, every suppression acknowledged with a reason', (_, context) => {
     const checked = app(true, context);
     new StatelessMcpOnLambda(checked, 'StatelessMcpOnLambda');
