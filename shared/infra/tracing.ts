@@ -25,7 +25,7 @@ export const COLLECTOR_ENDPOINT = 'http://127.0.0.1:4318';
  * A twentieth of the requests that carry no sampled `traceparent` of their own: enough to see
  * every slow tool within minutes at the traffic a sample gets, at a twentieth of X-Ray's per-trace price.
  */
-export const TRACE_SAMPLE_RATIO = 0.05;
+const TRACE_SAMPLE_RATIO = 0.05;
 
 /** OTLP over HTTP in on the task's loopback, out to X-Ray (PutTraceSegments), in small batches. */
 const COLLECTOR_CONFIG = `receivers:
