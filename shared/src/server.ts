@@ -4,6 +4,7 @@ import { InMemoryServerEventBus, McpServer, createMcpHandler, createRequestState
 import type { Config } from './config';
 import type { Instance } from './instance';
 import { ParamsCheckingMcpServer } from './params-check';
+import { ReusableMcpServer, reuseServers } from './server-pool';
 import { registerConfirmAction, type ConfirmState } from './tools/confirm-action';
 import { registerCountdown } from './tools/countdown';
 import { COUNTER_URI, registerCounterTools, type SessionCounter } from './tools/counter';
@@ -28,7 +29,8 @@ export interface ToolContext {
  * More tools, resources or prompts on every server the factory builds: a sample's own (the stateful
  * sample's `ask_model`) or a test's (the conformance fixtures). `subscribable` names the resources of
  * its own that a 2025-era session may subscribe to; an extension with it makes the server announce
- * `resources.subscribe`.
+ * `resources.subscribe`. A handler must keep nothing on its server (no registering, no state of its
+ * own): a stateless server serves one request after another (`./server-pool.ts`).
  */
 export interface ServerExtension {
   register(server: McpServer, ctx: ToolContext): void;
@@ -48,13 +50,20 @@ export interface ServerOptions {
   changes?: ServerEventBus;
   /** More tools, resources or prompts on every server: the stateful sample's `ask_model`, the conformance fixtures. */
   extensions?: ServerExtension[];
+  /**
+   * Stateless serving only: hand a server that finished its exchange cleanly to the next request of
+   * its era instead of building one per request (`./server-pool.ts`). Never with sessions, whose
+   * server is the session.
+   */
+  reuse?: boolean;
 }
 
 /**
- * Returns the one server factory all three samples use. It runs on every stateless request,
- * so everything expensive (the codec, schemas, tool metadata, the contexts) is built outside it.
+ * Returns the one server factory all three samples use. Without `reuse` it builds a server on every
+ * call, so everything expensive (the codec, schemas, tool metadata, the contexts) is built outside it.
  */
-export function createServerFactory({ instance, config, counter, changes, extensions = [] }: ServerOptions): McpServerFactory {
+export function createServerFactory({ instance, config, counter, changes, extensions = [], reuse = false }: ServerOptions): McpServerFactory {
+  if (reuse && counter) throw new Error('A session counter lives on its session\'s server: servers with one are never reused');
   const confirmCodec = createRequestStateCodec<ConfirmState>({ key: config.requestStateKey, ttlSeconds: 600 });
   const rules = extensions.flatMap((extension) => (extension.subscribable ? [extension.subscribable.bind(extension)] : []));
   const subscribable = counter !== undefined || rules.length > 0;
@@ -72,8 +81,7 @@ export function createServerFactory({ instance, config, counter, changes, extens
   };
   const info = { name: 'mcp-on-aws', version: instance.version };
 
-  return ({ era }) => {
-    const server = new ParamsCheckingMcpServer(info, serverOptions[era], era);
+  const register = <S extends McpServer>(server: S, era: Era): S => {
     const ctx = contexts[era];
     registerPing(server, ctx);
     registerEcho(server);
@@ -88,6 +96,8 @@ export function createServerFactory({ instance, config, counter, changes, extens
     for (const extension of extensions) extension.register(server, ctx);
     return server;
   };
+  if (reuse) return reuseServers((era) => register(new ReusableMcpServer(info, serverOptions[era], era), era));
+  return ({ era }) => register(new ParamsCheckingMcpServer(info, serverOptions[era], era), era);
 }
 
 /**
@@ -95,13 +105,14 @@ export function createServerFactory({ instance, config, counter, changes, extens
  * announce reaches the handler's `subscriptions/listen` streams. The bus is in-process: a listen
  * stream hears the changes of the task it is connected to. The SDK holds at most
  * `maxListenStreams` of them; `createMcpApp`'s stream limits refuse the next one first, with 503.
+ * Every request here is stateless, so the handler reuses its servers.
  */
 export function createMcpHandlerWithChanges(
-  options: Omit<ServerOptions, 'changes' | 'config'> & { config: Pick<Config, 'requestStateKey' | 'maxListenStreams'> },
+  options: Omit<ServerOptions, 'changes' | 'config' | 'counter' | 'reuse'> & { config: Pick<Config, 'requestStateKey' | 'maxListenStreams'> },
   handlerOptions: Omit<CreateMcpHandlerOptions, 'bus' | 'maxSubscriptions'> = {},
 ): McpHttpHandler {
   const changes = new InMemoryServerEventBus();
-  return createMcpHandler(createServerFactory({ ...options, changes }), { ...handlerOptions, maxSubscriptions: options.config.maxListenStreams, bus: changes });
+  return createMcpHandler(createServerFactory({ ...options, changes, reuse: true }), { ...handlerOptions, maxSubscriptions: options.config.maxListenStreams, bus: changes });
 }
 
 /** `listChanged: false` keeps the SDK from claiming it by default once a tool, resource or prompt is registered. */
