@@ -2,10 +2,11 @@
  * The stateless HTTP app: one server factory, one handler, one Express app with `/mcp`.
  *
  * A request's way: Express (`/health`, then the Host/Origin guard, the JSON body limit and the
- * JSON-RPC errors of `createMcpApp`) hands the parsed body to `createMcpHandler`, which builds a
- * fresh `McpServer` from the shared factory for this one request, in the request's protocol era,
- * and forgets it after the answer. Nothing outlives the request but the change-event bus that
- * 2026-era `subscriptions/listen` streams follow, and it only reaches this task's streams.
+ * JSON-RPC errors of `createMcpApp`) hands the parsed body to `createMcpHandler`, which serves it on
+ * an `McpServer` of the request's protocol era: an idle one that the last request left clean, or a
+ * new one from the shared factory (`shared/src/server-pool.ts`). Nothing of a request outlives it
+ * but what it sent to the change-event bus that 2026-era `subscriptions/listen` streams follow, and
+ * that only reaches this task's streams.
  */
 import {
   createMcpApp,
