@@ -128,7 +128,7 @@ async function main() {
     const rate = (kind: Kind) => median(samples[kind].map((s) => s.rate)).toFixed(0).padStart(6);
     const cpu = (kind: Kind) => median(samples[kind].map((s) => s.cpuUs)).toFixed(0).padStart(5);
     console.log(`Node ${process.version}, NODE_OPTIONS="${nodeOptions}", ${connections} connections, ${rounds} rounds of ${seconds} s each, medians`);
-    console.log(`bare Express, fixed JSON          ${rate('bare')} req/s  ${cpu('bare')} µs CPU/req`);
+    console.log(`${'bare Express, fixed JSON'.padEnd(31)}${rate('bare')} req/s  ${cpu('bare')} µs CPU/req`);
     for (const figure of figures) {
       const ratio = median(samples[figure].map((s, i) => s.rate / samples.bare[i]!.rate));
       const cpuRatio = median(samples[figure].map((s, i) => s.cpuUs / samples.bare[i]!.cpuUs));
