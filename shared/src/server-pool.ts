@@ -35,7 +35,7 @@ const REUSABLE_METHODS = new Set([
  * Idle servers kept per era. The pool grows to the number of requests served at once and no
  * further than this, so a burst of 1,000 concurrent requests leaves at most 32 servers behind.
  */
-export const MAX_IDLE_SERVERS = 32;
+const MAX_IDLE_SERVERS = 32;
 
 /** A server that knows whether its last exchange left anything on it. */
 export class ReusableMcpServer extends ParamsCheckingMcpServer {

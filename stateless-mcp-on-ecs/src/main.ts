@@ -2,10 +2,10 @@
  * Stateless MCP on Fargate: one Express process per task, any task answers any request.
  *
  * Each POST is served on a server that holds nothing of any earlier request (`./app.ts`), so the
- * ALB can round-robin freely and the service scales out and in without
- * draining sessions. What it gives up: no `Mcp-Session-Id`, so no 2025-era GET stream, no server
- * push outside a request and no 2025-era elicitation (2026-era clients still get `input_required`).
- * The SDK answers 2025-era GET and DELETE with 405.
+ * ALB can round-robin freely and the service scales out and in without draining sessions. What it
+ * gives up: no `Mcp-Session-Id`, so no 2025-era GET stream, no server push outside a request and
+ * no 2025-era elicitation (2026-era clients still get `input_required`). The SDK answers 2025-era
+ * GET and DELETE with 405.
  *
  * The tools live in `shared/src/tools`, the HTTP shell (health, guards, logs, drain) in
  * `shared/src/http`, the stack in `../infra`.
