@@ -68,12 +68,16 @@ export class ReusableMcpServer extends ParamsCheckingMcpServer {
 /**
  * A factory for `createMcpHandler` that hands out idle servers before it builds new ones. A server
  * comes back when its transport closes (the SDK closes it once the answer is delivered), if clean.
+ * The SDK's 2025-era leg leaves a listener on the request's `signal` that closes the server, so a
+ * request's signal must not abort once its answer is out: `toNodeHandler` aborts only while the
+ * answer is still being written.
  */
 export function reuseServers(build: (era: Era) => ReusableMcpServer): McpServerFactory {
   const idle: Record<Era, ReusableMcpServer[]> = { legacy: [], modern: [] };
   return ({ era }) => {
     const server = idle[era].pop() ?? build(era);
     // Not called for a server the SDK never connects (a refused request, a listen probe): it is dropped.
+    // The rest of the exchange's teardown runs before another request can arrive and take the server.
     server.server.onclose = () => {
       if (server.clean && idle[era].length < MAX_IDLE_SERVERS) idle[era].push(server);
     };
