@@ -2,8 +2,9 @@
  * Throughput of this server's `tools/call echo` and `tools/list`, in both eras, against a bare
  * Express endpoint that returns a fixed JSON body, with issue #18's targets beside each ratio. All
  * are measured in turns, several rounds, and each ratio is the median of its rounds: on a shared
- * machine, load from elsewhere hits them all alike. Each server is its own process; autocannon runs in this one. Server CPU time per
- * request is printed too: it moves less than the rate when other work shares the cores.
+ * machine, load from elsewhere hits them all alike. Each server is its own process; autocannon
+ * runs in this one. Server CPU time per request is printed too: it moves less than the rate when
+ * other work shares the cores (`bench:handler`, in ./handler.ts, moves least).
  * The same server with authentication on (a bearer token checked on every call, the JWKS from
  * ../../shared/test-support/jwt-issuer on loopback, fetched once) runs in the same rounds, so its
  * cost shows against authentication off.
