@@ -106,6 +106,17 @@ describe('REST API events (payload 1.0), no port', () => {
     await logged(restEvent({ headers: json, body: rpc('tools/call', { name: 'countdown', arguments: { steps: 2, delayMs: 100 } }) }));
     expect(logged.lines[0]?.durationMs).toBeGreaterThanOrEqual(200);
   });
+
+  it('times a 2026-era answer to its last byte too once progress turns it into SSE, and logs it once', async () => {
+    const logged = lambdaHandler();
+    await logged(restEvent({ headers: modernHeaders('tools/list'), body: rpc('tools/list', { _meta: modernMeta }) })); // warm, so the timing is the countdown's
+    const countdown = rpc('tools/call', { name: 'countdown', arguments: { steps: 3, delayMs: 150 }, _meta: { ...modernMeta, progressToken: 'p' } });
+    const result = await logged(restEvent({ headers: modernHeaders('tools/call', 'countdown'), body: countdown }));
+    expect(header(result, 'content-type')).toBe('text/event-stream');
+    // The headers go out with the first step, at ~150 ms; the last byte at ~450 ms.
+    expect(logged.lines.slice(1)).toEqual([expect.objectContaining({ era: 'modern', method: 'tools/call', status: 200, durationMs: expect.any(Number) })]);
+    expect(logged.lines[1]?.durationMs).toBeGreaterThanOrEqual(400);
+  });
 });
 
 describe('HTTP API and Function URL events (payload 2.0), no port', () => {
