@@ -13,10 +13,14 @@ const target = 'node22'; // the oldest Lambda runtime this sample supports; the 
 const external = ['@aws-sdk/*']; // ships in the runtime; this handler uses none of it
 // The SDK's runtime shims, replaced by a lighter choice for Lambda: see src/sdk-shims.ts.
 const alias = { '@modelcontextprotocol/server/_shims': join(__dirname, '../src/sdk-shims.ts') };
+// No source map, so no `--enable-source-maps`: Node reads and parses the map as it loads the bundle,
+// which made each cold start 50-80 ms of CPU longer (BENCHMARKS.md), and the function logs an error
+// by its name and message, never by its stack.
+const sourcemap = false;
 
 export const BUNDLING: BundlingOptions = {
   minify: true,
-  sourceMap: true,
+  sourceMap: sourcemap,
   target,
   externalModules: external,
   esbuildArgs: Object.fromEntries(Object.entries(alias).map(([from, to]) => [`--alias:${from}`, to])),
@@ -30,5 +34,5 @@ export function invokerOptions(outfile: string): BuildOptions {
 
 /** The same bundle through esbuild's API. */
 export function esbuildOptions(outfile: string): BuildOptions {
-  return { entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', target, external, alias, minify: true, sourcemap: true, outfile, logLevel: 'silent' };
+  return { entryPoints: [ENTRY], bundle: true, platform: 'node', format: 'cjs', target, external, alias, minify: true, sourcemap, outfile, logLevel: 'silent' };
 }

@@ -128,7 +128,6 @@ export class StatelessMcpOnLambda extends Stack {
       bundling: BUNDLING,
       environment: {
         NODE_ENV: 'production',
-        NODE_OPTIONS: '--enable-source-maps',
         MCP_ALLOWED_HOSTS: apiHost,
         MCP_REQUEST_STATE_KEY: SecretValue.secretsManager(requestStateKey.secret.secretArn).unsafeUnwrap(),
         ...this.auth.environment,

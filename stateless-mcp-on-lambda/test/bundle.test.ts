@@ -4,7 +4,7 @@
  * events. Two processes share only the signing key, as two Lambda environments do.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,6 +36,11 @@ describe('the bundle the stack ships', () => {
     const text = readFileSync(bundle, 'utf8');
     expect(/\b(?:express|body-parser|iconv|ajv)\b/i.exec(text)?.[0]).toBeUndefined();
     expect(statSync(bundle).size).toBeLessThan(500 * 1024);
+  });
+
+  it('has no source map for Node to load at cold start', () => {
+    expect(readFileSync(bundle, 'utf8')).not.toContain('sourceMappingURL');
+    expect(existsSync(`${bundle}.map`)).toBe(false);
   });
 
   it('contains no conformance fixture: only conformance/src/servers adds them', () => {
