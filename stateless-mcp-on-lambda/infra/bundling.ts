@@ -14,7 +14,7 @@ const external = ['@aws-sdk/*']; // ships in the runtime; this handler uses none
 // The SDK's runtime shims, replaced by a lighter choice for Lambda: see src/sdk-shims.ts.
 const alias = { '@modelcontextprotocol/server/_shims': join(__dirname, '../src/sdk-shims.ts') };
 // No source map, so no `--enable-source-maps`: Node reads and parses the map as it loads the bundle,
-// which made each cold start 50-80 ms of CPU longer (BENCHMARKS.md), and the function logs an error
+// which made each cold start 80-120 ms of CPU longer (BENCHMARKS.md), and the function logs an error
 // by its name and message, never by its stack.
 const sourcemap = false;
 

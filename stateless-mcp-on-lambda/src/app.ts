@@ -169,8 +169,8 @@ function listenNotOffered(id: string | number): Response {
 /**
  * An SSE answer as hono reads it: `onEnd` runs once, when its last byte is read or when the client
  * goes, which also cancels the answer, and so the tool call behind it. A stream that pulls from the
- * answer's reader, not `pipeThrough` a TransformStream: that pipe cost a 2025-era call about a
- * quarter of its CPU (BENCHMARKS.md).
+ * answer's reader, not `pipeThrough` a TransformStream, whose pipe cost a quarter to a third of a
+ * 2025-era call's CPU (BENCHMARKS.md).
  */
 function watched(body: ReadableStream<Uint8Array>, onEnd: () => void, onClientGone?: (callback: () => void) => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
