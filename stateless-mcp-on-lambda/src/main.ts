@@ -1,8 +1,9 @@
 /**
  * MCP served straight from a Lambda handler behind API Gateway, streamed: no web adapter, no
- * container, no session. Every invocation is one POST answered by a fresh server from the shared
- * factory, in either protocol era, and the answer streams back through API Gateway's response
- * streaming (`InvokeWithResponseStream`) as the server writes it: progress arrives live.
+ * container, no session. Every invocation is one POST answered by a server from the shared factory
+ * (a warm environment reuses it for the next call of its era: `reuse`), in either protocol era,
+ * and the answer streams back through API Gateway's response streaming (`InvokeWithResponseStream`)
+ * as the server writes it: progress arrives live.
  *
  * What it gives up: the 2025-era GET stream (405), server push between requests, and listen
  * streams (each execution environment would hear only its own changes). Human-in-the-loop still
@@ -37,7 +38,7 @@ declare const awslambda: {
 };
 
 export function createLambdaHandler({ config, instance, extensions, log = jsonLogger }: LambdaHandlerOptions): LambdaHandler {
-  const mcp = createMcpHandler(createServerFactory({ instance, config, extensions }), {
+  const mcp = createMcpHandler(createServerFactory({ instance, config, extensions, reuse: true }), {
     maxSubscriptions: 0, // no listen streams: each execution environment would hear only its own changes (./app)
     keepAliveMs: config.sseKeepAliveMs, // a comment on a quiet SSE answer (15 s), inside the 30 s idle timeout of an edge-optimized API or CloudFront
     maxRequestBodySize: config.maxBodyBytes,
