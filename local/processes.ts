@@ -14,7 +14,8 @@ export interface ServerProcess {
  * when the server logs `{"msg":"listening","url":...}`, and fails if it exits or stays silent.
  */
 export async function startServerProcess(entry: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // A bundle (`.js`) runs on plain Node, as in the image: tsx's loader would add its own memory and hooks.
+  const child = spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
