@@ -46,7 +46,8 @@ const RETRY_AFTER_SECONDS = '5';
  * no session and is served per request, so any instance answers it.
  */
 export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig), extensions = [] }: StatefulServerOptions): StatefulServer {
-  const factory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions: [askModel, ...extensions] });
+  // One server per session, held for its life: they share the definitions that do not depend on the session.
+  const factory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions: [askModel, ...extensions], shareDefinitions: true });
   const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
   const newSessions = new NewSessionLimit(sessionConfig.newSessionsPerClientPerMinute);
   // 2026-era requests have no session, so their server has no counter tool to offer.
