@@ -65,12 +65,14 @@ function imageNodeOptions(): string {
 }
 
 /**
- * The stateless sample's bare Express endpoint (the floor of its throughput ratios), bundled as the
- * samples' `build` script bundles them: what an Express process costs before any MCP code.
+ * The stateless sample's bare Express endpoint (the floor of its throughput ratios), bundled as this
+ * sample's `build` script bundles it (a source map without the sources): what an Express process
+ * costs before any MCP code.
  */
 function bareExpressBundle(): string {
   const outfile = join(mkdtempSync(join(tmpdir(), 'bare-express-')), 'main.js');
-  buildSync({ entryPoints: [join(repo, 'stateless-mcp-on-ecs/bench/bare-express.ts')], bundle: true, platform: 'node', target: 'node22', minify: true, sourcemap: true, outfile, logLevel: 'error' });
+  const options = { bundle: true, platform: 'node', target: 'node22', minify: true, sourcemap: true, sourcesContent: false } as const;
+  buildSync({ ...options, entryPoints: [join(repo, 'stateless-mcp-on-ecs/bench/bare-express.ts')], outfile, logLevel: 'error' });
   return outfile;
 }
 
