@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,7 +23,7 @@ export function dockerfilelintIssues(dockerfile: string): unknown[] {
  * builds on the builder's platform in one stage and runs non-root on Node 22 in another with no
  * RUN and no HEALTHCHECK, it stops when `SAMPLE` is missing, each context (BuildKit's and the
  * sample's CDK asset) holds what it copies and little else, and the bundle its build stage makes
- * starts and serves `/health`.
+ * starts and serves `/health` and ships a source map a crash can use.
  */
 export function describeSampleDockerfile(sample: EcsSample, bundle: string): void {
   const text = readFileSync(ECS_DOCKERFILE, 'utf8');
@@ -102,5 +102,16 @@ export function describeSampleDockerfile(sample: EcsSample, bundle: string): voi
         await server.stop('SIGKILL');
       }
     }, 60_000);
+
+    it('ships a source map without the sources (about 27 MiB less RSS at rest with --enable-source-maps), and a crash still names src/ files and lines with the CMD\'s flags', () => {
+      const dist = join(REPO_ROOT, sample, 'dist');
+      const map = JSON.parse(readFileSync(join(dist, `${bundle}.map`), 'utf8')) as { sourcesContent?: unknown };
+      expect(map.sourcesContent).toBeUndefined();
+      const [, ...flags] = JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]!) as string[];
+      // Production without MCP_ALLOWED_HOSTS stops at start with a ConfigError: a crash at a known line.
+      const crash = spawnSync(process.execPath, flags, { cwd: dist, env: { PATH: process.env.PATH, NODE_ENV: 'production' }, encoding: 'utf8', timeout: 20_000 });
+      expect(crash.status).not.toBe(0);
+      expect(crash.stderr).toMatch(/at loadConfig \(.*shared\/src\/config\.ts:\d+:\d+\)/);
+    });
   });
 }
