@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { loadAuthConfig, type AuthConfig } from './auth/config';
+import type { MetricsConfig } from './observability/metrics';
 
 /**
  * Everything a server reads from its environment, read once and validated at start-up.
@@ -26,6 +27,8 @@ export interface Config {
   sseKeepAliveMs: number;
   /** The proxies in front that each append to `X-Forwarded-For`: 2 behind CloudFront and the ALB. See `clientAddress`. */
   trustedProxyHops: number;
+  /** `MCP_METRICS=emf` writes CloudWatch metrics as EMF; `MCP_SERVICE_NAME` is their `Service` dimension. */
+  metrics: MetricsConfig;
   /** The OAuth resource-server settings (`MCP_AUTH`, `MCP_AUTH_ISSUER`, ...); undefined when authentication is off. */
   auth?: AuthConfig;
 }
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxStreamsPerClient: integerSetting('MCP_MAX_STREAMS_PER_CLIENT', env.MCP_MAX_STREAMS_PER_CLIENT, { fallback: 128, min: 1, max: 100_000 }),
     sseKeepAliveMs: sseKeepAliveMs(env),
     trustedProxyHops: integerSetting('MCP_TRUSTED_PROXY_HOPS', env.MCP_TRUSTED_PROXY_HOPS, { fallback: 1, min: 0, max: 5 }),
+    metrics: metricsConfig(env),
     auth: loadAuthConfig(env, production),
   };
 }
@@ -62,6 +66,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** `MCP_SSE_KEEPALIVE_MS`, 15 s by default: the SDK's own default, a quarter of the ALB's and CloudFront's 60 s. */
 export function sseKeepAliveMs(env: NodeJS.ProcessEnv): number {
   return integerSetting('MCP_SSE_KEEPALIVE_MS', env.MCP_SSE_KEEPALIVE_MS, { fallback: 15_000, min: 100, max: 3_600_000 });
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
+  const metrics = env.MCP_METRICS || 'off';
+  if (metrics !== 'emf' && metrics !== 'off') throw new ConfigError(`MCP_METRICS must be emf or off, got "${metrics.slice(0, 32)}"`);
+  return { emf: metrics === 'emf', service: env.MCP_SERVICE_NAME || 'mcp-on-aws' };
 }
 
 function requestStateKey(env: NodeJS.ProcessEnv, production: boolean): Uint8Array {

@@ -10,6 +10,7 @@
  */
 import { McpServer, ProtocolErrorCode, specTypeSchemas, type JSONRPCMessage, type LoggingLevel, type ServerCapabilities, type SpecTypeName, type Transport } from '@modelcontextprotocol/server';
 
+import { observeRequests } from './observability/mcp-observer';
 import type { Era } from './server';
 
 const LOGGING_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const satisfies readonly LoggingLevel[];
@@ -54,6 +55,8 @@ export class ParamsCheckingMcpServer extends McpServer {
       const id = (message as { id: string | number }).id;
       transport.send({ jsonrpc: '2.0', id, error }, { relatedRequestId: id }).catch((e: Error) => transport.onerror?.(e));
     };
+    // Outside the check, so its -32602 answers are observed too.
+    observeRequests(this, transport);
   }
 
   private paramsProblem(message: JSONRPCMessage): string | undefined {

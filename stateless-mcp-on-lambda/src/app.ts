@@ -11,17 +11,20 @@ import {
   bodyRefusal,
   duplicateHostRefusal,
   hostAndOriginProblem,
+  inRequestScope,
   JsonRpcCode,
   jsonRpcErrorBody,
   methodRefusal,
   PROTECTED_RESOURCE_METADATA_PATHS,
   requestLine,
+  requestScope,
   ResourceServer,
   type Arrival,
   type Config,
   type Instance,
   type Logger,
   type Refusal,
+  type RequestScope,
 } from '@mcp-on-aws/shared';
 import type { AuthInfo, McpHttpHandler } from '@modelcontextprotocol/server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
@@ -40,17 +43,24 @@ export interface LambdaAppOptions {
 type Env = {
   Bindings: {
     requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
-    context?: { onClientGone?: (callback: () => void) => void };
+    context?: { awsRequestId?: string; onClientGone?: (callback: () => void) => void };
   };
-  Variables: { body: unknown; auth?: AuthInfo };
+  Variables: { body: unknown; auth?: AuthInfo; scope: RequestScope };
 };
 
 export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions): Hono<Env> {
   const app = new Hono<Env>({ getPath: pathWithoutStage });
   const problem = hostAndOriginProblem(config);
+  let coldStart = true;
 
   app.use(async (c, next) => {
     const started = performance.now();
+    const awsRequestId = c.env?.context?.awsRequestId;
+    const scope = requestScope((name) => c.req.header(name), awsRequestId);
+    // Powertools' keys: the line finds its invocation, and X-Ray its trace, by them.
+    const lambda = { cold_start: coldStart, function_request_id: awsRequestId, xray_trace_id: process.env._X_AMZN_TRACE_ID };
+    coldStart = false;
+    c.set('scope', scope);
     await next();
     let logged = false; // once, whether the answer ends or the client goes first
     const logLine = () => {
@@ -68,7 +78,9 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
           userAgent: c.req.header('user-agent'),
           status: c.res.status,
           started,
-        }),
+          scope,
+          lambda,
+        }, config.metrics),
       );
     };
     const body = c.res.body;
@@ -121,7 +133,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     const parsedBody = c.get('body');
     if (isListenRequest(parsedBody)) return listenNotOffered(parsedBody.id);
     const authInfo = c.get('auth');
-    return mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) });
+    return inRequestScope(c.get('scope'), parsedBody, () => mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) }));
   });
   if (resourceServer) {
     for (const path of PROTECTED_RESOURCE_METADATA_PATHS) {

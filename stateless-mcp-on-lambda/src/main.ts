@@ -13,7 +13,7 @@
  */
 import type { Writable } from 'node:stream';
 
-import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, jsonRpcErrorBody, loadConfig, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
+import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, jsonRpcErrorBody, loadConfig, startTracing, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { streamHandle } from 'hono/aws-lambda';
 
@@ -49,6 +49,8 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
   // closes mid-answer (a client gone), it notices only at its next write, and never cancels the
   // answer, so the tool would run on (the app cancels it `onClientGone`).
   const stream = streamHandle(createLambdaApp({ config, instance, mcp, log })) as unknown as LambdaHandler;
+  // Off (and no SDK loaded) unless an OTLP endpoint is set: `-c tracing=true` on the stack.
+  const tracing = startTracing(process.env, config.metrics.service);
 
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     // Before any stream starts, so a bad event still gets its 400.
@@ -57,7 +59,10 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
       log({ msg: 'bad event', level: 'warn', instance: instance.id, detail: checked.message });
       return badEvent(responseStream, checked.message);
     }
+    const flushSpans = await tracing;
     await stream(event, responseStream, withClientGone(context, responseStream));
+    // The environment may freeze once the invocation returns: its span leaves first.
+    await flushSpans?.();
   });
 }
 

@@ -8,7 +8,8 @@ import { streamLimits } from './client-limits';
 import { hostAndOriginGuard } from './guards';
 import { bodyRefusal, duplicateHostRefusal, methodRefusal, type Refusal } from './input-checks';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc-error';
-import { jsonLogger, requestLog, type Logger } from './request-log';
+import { inRequestScope } from '../observability/request-scope';
+import { jsonLogger, requestLog, scopeOf, type Logger } from './request-log';
 
 export interface McpAppOptions {
   config: Config;
@@ -30,7 +31,7 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLog(instance, log, config.trustedProxyHops));
+  app.use(requestLog(instance, log, config));
 
   // Load balancers probe by IP, so the Host check must not apply here.
   app.get('/health', (_req, res) => {
@@ -48,7 +49,7 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
     express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'], verify: strictUtf8 }),
     refuse((req) => bodyRefusal(req.body, req.headers['mcp-protocol-version']?.toString())),
     streamLimits(config),
-    mcp,
+    (req, res, next) => inRequestScope(scopeOf(res), req.body, () => mcp(req, res, next)),
   );
 
   app.use((_req: Request, res: Response) => sendJsonRpcError(res, 404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));

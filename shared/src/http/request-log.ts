@@ -3,12 +3,16 @@ import type { IncomingMessage } from 'node:http';
 
 import type { NextFunction, Request, Response } from 'express';
 
+import type { Config } from '../config';
 import type { Instance } from '../instance';
+import { mcpFields, type MetricsConfig } from '../observability/metrics';
+import { requestScope, type RequestScope } from '../observability/request-scope';
 
 /** The first protocol revision that has no sessions and carries its version on every request. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
-export type LogLine = Record<string, string | number | boolean | undefined>;
+/** Flat, but for the EMF directive (`_aws`) a metrics-carrying line has. */
+export type LogLine = Record<string, string | number | boolean | object | undefined>;
 export type Logger = (line: LogLine) => void;
 
 /** One JSON object per line on stdout: what CloudWatch Logs Insights queries best. */
@@ -68,12 +72,25 @@ export interface RequestFacts {
   status: number;
   /** `performance.now()` when the request arrived. */
   started: number;
+  /** The request id, and what the transport seam learned about the MCP request (`../observability`). */
+  scope: RequestScope;
+  /** Powertools' Lambda keys (`cold_start`, `function_request_id`, `xray_trace_id`), on Lambda only. */
+  lambda?: LogLine;
 }
 
-export function requestLine(instance: Instance, facts: RequestFacts): LogLine {
+/**
+ * The line for one HTTP request; for an MCP request also its method, tool, outcome and latency,
+ * and with `MCP_METRICS=emf` the same line is the EMF record of its metrics.
+ */
+export function requestLine(instance: Instance, facts: RequestFacts, metrics: MetricsConfig): LogLine {
+  const { requestId, mcp } = facts.scope;
   return {
     msg: 'request',
+    service: metrics.service,
     instance: instance.id,
+    requestId,
+    ...facts.lambda,
+    traceId: mcp?.traceId,
     era: eraOf(facts.protocolVersion),
     method: truncated(methodOf(facts.body, facts.httpMethod)),
     path: truncated(facts.path),
@@ -82,13 +99,20 @@ export function requestLine(instance: Instance, facts: RequestFacts): LogLine {
     userAgent: truncated(facts.userAgent),
     status: facts.status,
     durationMs: Math.round((performance.now() - facts.started) * 10) / 10,
+    ...(mcp && mcpFields(mcp, metrics)),
   };
 }
 
-/** One line per request: instance, era, MCP method, session tag, client, status, duration. Never the body. */
-export function requestLog(instance: Instance, log: Logger, trustedProxyHops = 1) {
+/** The scope `requestLog` opened for this request: the MCP handler runs in it (`inRequestScope`). */
+export function scopeOf(res: Response): RequestScope {
+  return res.locals.scope as RequestScope;
+}
+
+/** One line per request: instance, request id, era, MCP method and outcome, session tag, client, status, duration. Never the body. */
+export function requestLog(instance: Instance, log: Logger, { trustedProxyHops, metrics }: Pick<Config, 'trustedProxyHops' | 'metrics'>) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
+    const scope = (res.locals.scope = requestScope((name) => req.headers[name]?.toString()));
     res.once('close', () => {
       log(
         requestLine(instance, {
@@ -101,7 +125,8 @@ export function requestLog(instance: Instance, log: Logger, trustedProxyHops = 1
           userAgent: req.headers['user-agent'],
           status: res.statusCode,
           started,
-        }),
+          scope,
+        }, metrics),
       );
     });
     next();

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 
 import type { Config } from '../config';
 import type { Instance } from '../instance';
+import { startTracing } from '../observability/tracing';
 import { jsonLogger, type Logger } from './request-log';
 
 /** The HTTP server's timeouts; the defaults fit a task behind the ALB. */
@@ -152,11 +153,17 @@ export interface ServerParts {
  * loopback so a laptop run is not exposed; the images set 0.0.0.0. A start that fails
  * (a port in use, a store out of reach) exits 1 with the reason.
  */
-export function runServer(build: () => ServerParts | Promise<ServerParts>, { config, instance }: { config: Pick<Config, 'shutdownDeadlineMs'>; instance: Instance }): void {
+export function runServer(build: () => ServerParts | Promise<ServerParts>, { config, instance }: { config: Pick<Config, 'shutdownDeadlineMs' | 'metrics'>; instance: Instance }): void {
+  let flushSpans: (() => Promise<void>) | undefined;
   Promise.resolve()
-    .then(build)
+    .then(async () => {
+      flushSpans = await startTracing(process.env, config.metrics.service);
+      return build();
+    })
     .then(async ({ app, onShutdown, onListening }) => {
-      const serving = await serve(app, { port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '127.0.0.1', deadlineMs: config.shutdownDeadlineMs, onShutdown });
+      // The spans of the drained requests leave before the process does.
+      const shutdown = async () => void (await onShutdown?.(), await flushSpans?.());
+      const serving = await serve(app, { port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '127.0.0.1', deadlineMs: config.shutdownDeadlineMs, onShutdown: shutdown });
       onListening?.(serving.url);
       return serving;
     })
