@@ -8,7 +8,7 @@
  */
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
-import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, requestClientKey, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
+import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, JsonRpcCode, jsonLogger, MetricSink, requestClientKey, sendJsonRpcError, type Config, type Instance, type Logger, type ServerExtension, type ServerParts } from '@mcp-on-aws/shared';
 import type { Express, Request, RequestHandler, Response } from 'express';
 
 import { MemorySessionStore } from './memory-session-store';
@@ -27,6 +27,8 @@ export interface StatefulServerOptions {
   /** More tools on every server, in both eras; the conformance runner adds its fixtures here. */
   extensions?: ServerExtension[];
   log?: Logger;
+  /** The session and store figures, written once a minute with `LiveSessions` (pass the store's own, so they share one); from `config.metrics` by default. */
+  metrics?: MetricSink;
 }
 
 /** What `runServer` and `serve` take, plus the live sessions (the tests look into them). */
@@ -45,10 +47,12 @@ const RETRY_AFTER_SECONDS = '5';
  * pinned to this process, which is why the load balancer must be sticky. 2026-era traffic has
  * no session and is served per request, so any instance answers it.
  */
-export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig), extensions = [] }: StatefulServerOptions): StatefulServer {
+export function createStatefulServer({ config, sessionConfig, instance, log = jsonLogger, sessionStore = new MemorySessionStore(sessionConfig), extensions = [], metrics = new MetricSink(config.metrics) }: StatefulServerOptions): StatefulServer {
   // One server per session, held for its life: they share the definitions that do not depend on the session.
   const factory = createServerFactory({ instance, config, counter: sessionStore.counter, extensions: [askModel, ...extensions], shareDefinitions: true });
-  const sessions = new Sessions(sessionConfig, sessionStore, factory, log);
+  const sessions = new Sessions(sessionConfig, sessionStore, factory, log, metrics);
+  metrics.gauge('LiveSessions', () => sessions.size);
+  metrics.start();
   const newSessions = new NewSessionLimit(sessionConfig.newSessionsPerClientPerMinute);
   // 2026-era requests have no session, so their server has no counter tool to offer.
   const modern = createMcpHandlerWithChanges({ instance, config, extensions }, { legacy: 'reject', keepAliveMs: config.sseKeepAliveMs, maxRequestBodySize: config.maxBodyBytes });
@@ -90,7 +94,7 @@ export function createStatefulServer({ config, sessionConfig, instance, log = js
     app,
     sessions,
     onListening: (url) => sessionStore.listening?.(url),
-    onShutdown: async () => void (await Promise.all([sessions.closeAll(), modern.close()])),
+    onShutdown: async () => void (await Promise.all([sessions.closeAll(), modern.close()]), metrics.stop()),
   };
 }
 

@@ -7,7 +7,7 @@
  * a request for another task's session is forwarded there, and any task can adopt a dead one's.
  * The HTTP app is `app.ts`, the live sessions `sessions.ts`; see ../README.md.
  */
-import { detectInstance, loadConfig, runServer } from '@mcp-on-aws/shared';
+import { detectInstance, loadConfig, MetricSink, runServer } from '@mcp-on-aws/shared';
 
 import { createStatefulServer } from './app';
 import { durableSessionStoreFromEnv } from './durable/durable-session-store';
@@ -16,11 +16,13 @@ import { loadSessionConfig } from './session-config';
 const config = loadConfig();
 const instance = detectInstance();
 const sessionConfig = loadSessionConfig();
+// One sink for the sessions and the store: `LiveSessions`, new sessions, takeovers, forwards, store calls.
+const metrics = new MetricSink(config.metrics);
 
 // Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
 // Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory. With it and a shared
 // MCP_REQUEST_STATE_KEY, the store forwards requests between instances (durable/forwarding.ts).
 runServer(
-  async () => createStatefulServer({ config, sessionConfig, instance, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance, config) }),
+  async () => createStatefulServer({ config, sessionConfig, instance, metrics, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance, config, metrics) }),
   { config, instance },
 );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { ProtocolErrorCode, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
-import { JsonRpcCode, principalDigest, sendJsonRpcError, sessionTag, type Logger } from '@mcp-on-aws/shared';
+import { JsonRpcCode, principalDigest, sendJsonRpcError, sessionTag, type Logger, type MetricSink } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import { idleSweepMs, type SessionConfig } from './session-config';
@@ -47,6 +47,8 @@ export class Sessions {
     private readonly store: SessionStore,
     private readonly factory: McpServerFactory,
     private readonly log: Logger,
+    /** Counts `SessionsCreated`. */
+    private readonly metrics?: MetricSink,
   ) {
     this.sweeper = setInterval(() => this.closeIdle(), idleSweepMs(config)).unref();
   }
@@ -185,6 +187,7 @@ export class Sessions {
 
   private keep(id: string, transport: NodeStreamableHTTPServerTransport, { principal, awaitingHandshake = false }: { principal: string | undefined; awaitingHandshake?: boolean }): void {
     this.live.set(id, { transport, principal, lastSeen: Date.now(), open: 0, handshake: awaitingHandshake ? this.awaitHandshake(id) : undefined });
+    if (awaitingHandshake) this.metrics?.count('SessionsCreated');
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
-import { jsonLogger, JsonRpcCode, sessionTag, type Config, type Instance, type Logger, type Refusal } from '@mcp-on-aws/shared';
+import { jsonLogger, JsonRpcCode, sessionTag, type Config, type Instance, type Logger, type MetricSink, type Refusal } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 
 import { EventMemory } from '../memory-event-store';
@@ -67,12 +67,14 @@ export class DurableSessionStore implements SessionStore {
     instance: Pick<Instance, 'id'>,
     private readonly log: Logger = jsonLogger,
     private readonly forwarding?: ForwardingOptions,
+    /** Counts `Takeovers` and `ForwardedRequests`. */
+    private readonly metrics?: MetricSink,
   ) {
     const { refreshMs, storedMs } = durableLifetime(config);
     this.refreshMs = refreshMs;
     this.owned = this.counter = new OwnedSessions(new SessionRegistry(table, instance.id, storedMs, config.maxEventsPerSession), refreshMs);
     this.eventMemory = new EventMemory(config);
-    if (forwarding) this.forwarder = new Forwarder(new ForwardSigner(forwarding.sharedKey));
+    if (forwarding) this.forwarder = new Forwarder(new ForwardSigner(forwarding.sharedKey), metrics);
   }
 
   /** The server listens at `url`: with forwarding, this is the address written with every session it owns from now on. */
@@ -202,6 +204,7 @@ export class DurableSessionStore implements SessionStore {
       throw error;
     }
     this.log({ msg: 'session rehydrated', session: sessionTag(sessionId), from: stored.owner });
+    this.metrics?.count('Takeovers');
     return transport;
   }
 
@@ -323,15 +326,16 @@ export async function durableSessionStoreFromEnv(
   config: SessionConfig,
   instance: Pick<Instance, 'id'>,
   { requestStateKey }: Pick<Config, 'requestStateKey'>,
+  metrics?: MetricSink,
 ): Promise<DurableSessionStore | undefined> {
   const tableName = env.MCP_SESSION_TABLE;
   if (!tableName) return undefined;
   const endpoint = env.MCP_DYNAMODB_ENDPOINT || undefined;
-  const table = sessionTable(tableName, endpoint);
+  const table = sessionTable(tableName, endpoint, undefined, metrics);
   // Forwarding needs the key every instance shares; a process that generated its own signs what no other can check.
   const forwarding = env.MCP_REQUEST_STATE_KEY ? { sharedKey: requestStateKey, address: await fixedAddress(env) } : undefined;
   if (endpoint) await createLocalTable(table);
-  return new DurableSessionStore(table, config, instance, jsonLogger, forwarding);
+  return new DurableSessionStore(table, config, instance, jsonLogger, forwarding, metrics);
 }
 
 /** The requests whose effect the transport keeps only in memory: persisted, once accepted, so rehydration re-applies them. */

@@ -19,7 +19,7 @@
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
-import { JsonRpcCode, sendJsonRpcError, type Refusal } from '@mcp-on-aws/shared';
+import { JsonRpcCode, sendJsonRpcError, type MetricSink, type Refusal } from '@mcp-on-aws/shared';
 import type { Request, Response } from 'express';
 import { Agent, request as undiciRequest } from 'undici';
 
@@ -78,7 +78,10 @@ export class Forwarder {
    */
   private readonly agent = new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS }, headersTimeout: 0, bodyTimeout: 0 });
 
-  constructor(readonly signer: ForwardSigner) {}
+  constructor(
+    readonly signer: ForwardSigner,
+    private readonly metrics?: MetricSink,
+  ) {}
 
   /** Whether `req` says it was forwarded; a refusal (403) when it says so without a valid signature. */
   inbound(req: Request, sessionId: string, address: string | undefined): 'client' | 'forwarded' | Refusal {
@@ -123,6 +126,7 @@ export class Forwarder {
     const out: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
     res.writeHead(answer.statusCode, out);
+    this.metrics?.count('ForwardedRequests');
     // A GET stream may stay silent until its first event: its client needs the headers now. Any other
     // answer's headers leave with its first bytes, one write fewer.
     if (req.method === 'GET') res.flushHeaders();

@@ -7,6 +7,7 @@
  */
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MetricSink } from '@mcp-on-aws/shared';
 
 export const META = 'META';
 export const pk = (sessionId: string) => `SESSION#${sessionId}`;
@@ -26,11 +27,34 @@ export interface SessionTable {
  */
 const STORE_LIMITS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true }, maxAttempts: 2 } as const;
 
-/** `endpoint` points at dynalite (or DynamoDB Local); unset, the SDK finds the region and credentials itself. */
-export function sessionTable(name: string, endpoint?: string, client?: DynamoDBClient): SessionTable {
+/**
+ * `endpoint` points at dynalite (or DynamoDB Local); unset, the SDK finds the region and credentials itself.
+ * With `metrics`, every call's latency and failure is recorded per operation (`StoreLatency`, `StoreErrors`).
+ */
+export function sessionTable(name: string, endpoint?: string, client?: DynamoDBClient, metrics?: MetricSink): SessionTable {
   const local = endpoint ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
   const raw = client ?? new DynamoDBClient({ ...STORE_LIMITS, ...local });
+  if (metrics?.enabled) measureCalls(raw, metrics);
   return { doc: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), name };
+}
+
+/** Around every attempt and retry of a call: what the request waited for. */
+function measureCalls(client: DynamoDBClient, metrics: MetricSink): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const dimensions = { Operation: context.commandName?.replace(/Command$/, '') ?? 'other' };
+      const started = performance.now();
+      try {
+        return await next(args);
+      } catch (error) {
+        metrics.count('StoreErrors', dimensions);
+        throw error;
+      } finally {
+        metrics.milliseconds('StoreLatency', performance.now() - started, dimensions);
+      }
+    },
+    { step: 'initialize', name: 'storeMetrics' },
+  );
 }
 
 /** Local mode only: in AWS the CDK stack owns the table. */
