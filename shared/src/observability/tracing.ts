@@ -4,6 +4,7 @@
  * provider when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set, loading the SDK
  * only then; a test registers its own provider (an in-memory exporter) with `useTracerProvider`.
  */
+import { TRACEPARENT_META_KEY } from '@modelcontextprotocol/server';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TracerProvider } from '@opentelemetry/api';
 
 const TRACER = 'mcp-on-aws';
@@ -65,7 +66,7 @@ const fromRecord: TextMapGetter<Record<string, unknown>> = {
  * there), else the HTTP `traceparent` header.
  */
 export function startMcpSpan(name: string, attributes: Record<string, string>, meta: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): Span {
-  const carrier = typeof meta?.traceparent === 'string' ? meta : headers;
+  const carrier = typeof meta?.[TRACEPARENT_META_KEY] === 'string' ? meta : headers;
   const parent: Context = carrier ? propagation.extract(ROOT_CONTEXT, carrier, fromRecord) : context.active();
   return trace.getTracer(TRACER).startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
 }
