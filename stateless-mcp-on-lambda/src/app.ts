@@ -133,7 +133,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     const parsedBody = c.get('body');
     if (isListenRequest(parsedBody)) return listenNotOffered(parsedBody.id);
     const authInfo = c.get('auth');
-    return inRequestScope(c.get('scope'), parsedBody, () => mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) }));
+    return inRequestScope(c.get('scope'), parsedBody, config.metrics, () => mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) }));
   });
   if (resourceServer) {
     for (const path of PROTECTED_RESOURCE_METADATA_PATHS) {

@@ -49,7 +49,7 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
     express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'], verify: strictUtf8 }),
     refuse((req) => bodyRefusal(req.body, req.headers['mcp-protocol-version']?.toString())),
     streamLimits(config),
-    (req, res, next) => inRequestScope(scopeOf(res), req.body, () => mcp(req, res, next)),
+    (req, res, next) => inRequestScope(scopeOf(res), req.body, config.metrics, () => mcp(req, res, next)),
   );
 
   app.use((_req: Request, res: Response) => sendJsonRpcError(res, 404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));

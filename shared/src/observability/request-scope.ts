@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
+import type { MetricsConfig } from './metrics';
+import { tracingEnabled } from './tracing';
+
 /** What the transport seam learned about the one MCP request an HTTP request carried: what the log line and the metrics report. */
 export interface McpOutcome {
   /** The JSON-RPC method if the server knows it, else `other` (never the client's raw string: cardinality). */
@@ -36,9 +39,11 @@ const scopes = new AsyncLocalStorage<RequestScope>();
 /**
  * Runs the MCP handler in `scope`, expecting the JSON-RPC request in `body`, so the transport seam
  * finds the scope whatever framework serves the request. Entered after the body is read: a stream's
- * events would not carry the scope across.
+ * events would not carry the scope across. With neither metrics nor tracing on, the handler runs
+ * unobserved, and the process never pays for an `AsyncLocalStorage`.
  */
-export function inRequestScope<T>(scope: RequestScope, body: unknown, handler: () => T): T {
+export function inRequestScope<T>(scope: RequestScope, body: unknown, metrics: MetricsConfig, handler: () => T): T {
+  if (!metrics.emf && !tracingEnabled()) return handler();
   scope.expects = expectedRequest(body);
   return scopes.run(scope, handler);
 }
