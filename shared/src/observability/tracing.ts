@@ -5,7 +5,7 @@
  * only then; a test registers its own provider (an in-memory exporter) with `useTracerProvider`.
  */
 import { TRACEPARENT_META_KEY } from '@modelcontextprotocol/server';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TracerProvider } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TracerProvider } from '@opentelemetry/api';
 
 const TRACER = 'mcp-on-aws';
 
@@ -27,29 +27,53 @@ export async function useTracerProvider(provider: TracerProvider): Promise<void>
 
 /** Tracing off again (tests). */
 export function stopTracing(): void {
+  defaultParent = () => ROOT_CONTEXT;
   trace.disable();
   propagation.disable();
   enabled = false;
 }
 
 /**
- * With an OTLP endpoint configured, exports spans there over OTLP/HTTP in batches (the ADOT
- * collector beside the task, or Lambda's). Returns a flush for shutdown; `undefined` when tracing is off.
+ * Tracing from the environment. With an OTLP endpoint, spans go there over OTLP/HTTP in batches (the
+ * ADOT collector beside the task). With `MCP_TRACING=xray-udp` (the Lambda stack's `-c tracing=true`),
+ * each span goes to the sandbox's X-Ray daemon as it ends, and a request with no trace context of
+ * its own joins the invocation's. `OTEL_TRACES_SAMPLER`/`_ARG` choose the sampler, as the OTel SDK's
+ * environment configuration would. Returns a flush; `undefined` when tracing is off.
  */
 export async function startTracing(env: NodeJS.ProcessEnv, serviceName: string): Promise<(() => Promise<void>) | undefined> {
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
-  const [{ BatchSpanProcessor, TracerProvider }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
-    import('@opentelemetry/sdk-trace'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
-  ]);
-  // The exporter reads the endpoint, headers and timeout from the OTEL_EXPORTER_OTLP_* variables itself.
-  const provider = new TracerProvider({
+  const xray = env.MCP_TRACING === 'xray-udp';
+  if (!xray && !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
+  const sdk = await import('@opentelemetry/sdk-trace');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  let processor;
+  if (xray) {
+    const { XrayUdpSpanExporter, lambdaTraceContext } = await import('./xray-udp');
+    processor = new sdk.SimpleSpanProcessor({ exporter: new XrayUdpSpanExporter(env.AWS_XRAY_DAEMON_ADDRESS || '169.254.79.129:2000') });
+    defaultParent = () => lambdaTraceContext();
+  } else {
+    // The exporter reads the endpoint, headers and timeout from the OTEL_EXPORTER_OTLP_* variables itself.
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    processor = new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter() });
+  }
+  const provider = new sdk.TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || serviceName }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
+    sampler: samplerFrom(env, sdk),
+    spanProcessors: [processor],
   });
   await useTracerProvider(provider);
   return () => provider.forceFlush();
+}
+
+/** Where a span without a trace context of its own hangs: the invocation's X-Ray segment on Lambda. */
+let defaultParent = (): Context => ROOT_CONTEXT;
+
+/** `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`, which this SDK version leaves to the application. */
+function samplerFrom(env: NodeJS.ProcessEnv, sdk: typeof import('@opentelemetry/sdk-trace')): import('@opentelemetry/sdk-trace').Sampler {
+  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG ?? 1);
+  const root = (name: string) =>
+    name.endsWith('always_off') ? new sdk.AlwaysOffSampler() : name.endsWith('traceidratio') ? new sdk.TraceIdRatioBasedSampler(Number.isFinite(ratio) ? ratio : 1) : new sdk.AlwaysOnSampler();
+  const name = env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on';
+  return name.startsWith('parentbased_') ? new sdk.ParentBasedSampler({ root: root(name) }) : root(name);
 }
 
 const fromRecord: TextMapGetter<Record<string, unknown>> = {
@@ -67,7 +91,7 @@ const fromRecord: TextMapGetter<Record<string, unknown>> = {
  */
 export function startMcpSpan(name: string, attributes: Record<string, string>, meta: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): Span {
   const carrier = typeof meta?.[TRACEPARENT_META_KEY] === 'string' ? meta : headers;
-  const parent: Context = carrier ? propagation.extract(ROOT_CONTEXT, carrier, fromRecord) : context.active();
+  const parent: Context = carrier ? propagation.extract(ROOT_CONTEXT, carrier, fromRecord) : defaultParent();
   return trace.getTracer(TRACER).startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
 }
 
