@@ -95,8 +95,8 @@ describe('REST API events (payload 1.0), no port', () => {
     await logged(restEvent({ headers: json, body: echo('secret-ish') }));
     await logged(restEvent({ headers: modernHeaders('tools/list'), body: rpc('tools/list', { _meta: modernMeta }) }));
     expect(logged.lines).toEqual([
-      { msg: 'request', instance: '2026/11/23/[$LATEST]0123456789abcdef', era: 'legacy', method: 'tools/call', path: '/mcp', session: undefined, client: '198.51.100.7', userAgent: undefined, status: 200, durationMs: expect.any(Number) },
-      { msg: 'request', instance: '2026/11/23/[$LATEST]0123456789abcdef', era: 'modern', method: 'tools/list', path: '/mcp', session: undefined, client: '198.51.100.7', userAgent: undefined, status: 200, durationMs: expect.any(Number) },
+      { msg: 'request', service: 'mcp-on-aws', instance: '2026/11/23/[$LATEST]0123456789abcdef', requestId: expect.any(String), cold_start: true, era: 'legacy', method: 'tools/call', path: '/mcp', session: undefined, client: '198.51.100.7', userAgent: undefined, status: 200, durationMs: expect.any(Number) },
+      { msg: 'request', service: 'mcp-on-aws', instance: '2026/11/23/[$LATEST]0123456789abcdef', requestId: expect.any(String), cold_start: false, era: 'modern', method: 'tools/list', path: '/mcp', session: undefined, client: '198.51.100.7', userAgent: undefined, status: 200, durationMs: expect.any(Number) },
     ]);
     expect(JSON.stringify(logged.lines)).not.toContain('secret-ish');
   });

@@ -4,11 +4,11 @@ import { bearerAuth, protectedResourceMetadata } from '../auth/express';
 import { PROTECTED_RESOURCE_METADATA_PATHS, ResourceServer } from '../auth/resource-server';
 import type { Config } from '../config';
 import type { Instance } from '../instance';
+import { inRequestScope } from '../observability/request-scope';
 import { streamLimits } from './client-limits';
 import { hostAndOriginGuard } from './guards';
 import { bodyRefusal, duplicateHostRefusal, methodRefusal, type Refusal } from './input-checks';
 import { JsonRpcCode, sendJsonRpcError } from './json-rpc-error';
-import { inRequestScope } from '../observability/request-scope';
 import { jsonLogger, requestLog, scopeOf, type Logger } from './request-log';
 
 export interface McpAppOptions {

@@ -38,7 +38,7 @@ export function sessionTable(name: string, endpoint?: string, client?: DynamoDBC
   return { doc: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), name };
 }
 
-/** Around every attempt and retry of a call: what the request waited for. */
+/** Around a whole call, its retry included: what the request waited for. */
 function measureCalls(client: DynamoDBClient, metrics: MetricSink): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
