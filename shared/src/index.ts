@@ -18,5 +18,5 @@ export { type AuthConfig } from './auth/config';
 export { principalDigest, principalOf, subjectOf } from './auth/principal';
 export { PROTECTED_RESOURCE_METADATA_PATHS, ResourceServer, type Arrival, type Authentication } from './auth/resource-server';
 export { METRICS_NAMESPACE, MetricSink, type MetricsConfig } from './observability/metrics';
-export { currentRequestScope, inRequestScope, requestScope, type McpOutcome, type RequestScope } from './observability/request-scope';
+export { closeRequestScope, openRequestScope, requestScope, SCOPE_HEADER, type McpOutcome, type RequestScope } from './observability/request-scope';
 export { startTracing, stopTracing, tracingEnabled, useTracerProvider } from './observability/tracing';

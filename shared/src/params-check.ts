@@ -41,6 +41,8 @@ export class ParamsCheckingMcpServer extends McpServer {
     info: ConstructorParameters<typeof McpServer>[0],
     options: ConstructorParameters<typeof McpServer>[1],
     private readonly era: Era,
+    /** The HTTP request a per-request server serves (`createMcpHandler`'s `requestInfo`). */
+    private readonly requestInfo?: Request,
   ) {
     super(info, options);
   }
@@ -56,7 +58,7 @@ export class ParamsCheckingMcpServer extends McpServer {
       transport.send({ jsonrpc: '2.0', id, error }, { relatedRequestId: id }).catch((e: Error) => transport.onerror?.(e));
     };
     // Outside the check, so its -32602 answers are observed too.
-    observeRequests(this, transport);
+    observeRequests(this, transport, this.requestInfo);
   }
 
   private paramsProblem(message: JSONRPCMessage): string | undefined {

@@ -9,12 +9,13 @@
  */
 import {
   bodyRefusal,
+  closeRequestScope,
   duplicateHostRefusal,
   hostAndOriginProblem,
-  inRequestScope,
   JsonRpcCode,
   jsonRpcErrorBody,
   methodRefusal,
+  openRequestScope,
   PROTECTED_RESOURCE_METADATA_PATHS,
   requestLine,
   requestScope,
@@ -66,6 +67,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     const logLine = () => {
       if (logged) return;
       logged = true;
+      closeRequestScope(scope);
       log(
         requestLine(instance, {
           protocolVersion: c.req.header('mcp-protocol-version'),
@@ -133,7 +135,8 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     const parsedBody = c.get('body');
     if (isListenRequest(parsedBody)) return listenNotOffered(parsedBody.id);
     const authInfo = c.get('auth');
-    return inRequestScope(c.get('scope'), parsedBody, config.metrics, () => mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) }));
+    openRequestScope(c.get('scope'), parsedBody, config.metrics, (name, value) => c.req.raw.headers.set(name, value));
+    return mcp.fetch(c.req.raw, { ...(parsedBody !== undefined && { parsedBody }), ...(authInfo && { authInfo }) });
   });
   if (resourceServer) {
     for (const path of PROTECTED_RESOURCE_METADATA_PATHS) {

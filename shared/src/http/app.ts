@@ -4,7 +4,7 @@ import { bearerAuth, protectedResourceMetadata } from '../auth/express';
 import { PROTECTED_RESOURCE_METADATA_PATHS, ResourceServer } from '../auth/resource-server';
 import type { Config } from '../config';
 import type { Instance } from '../instance';
-import { inRequestScope } from '../observability/request-scope';
+import { openRequestScope } from '../observability/request-scope';
 import { streamLimits } from './client-limits';
 import { hostAndOriginGuard } from './guards';
 import { bodyRefusal, duplicateHostRefusal, methodRefusal, type Refusal } from './input-checks';
@@ -49,7 +49,10 @@ export function createMcpApp({ config, instance, mcp, allow = 'GET, POST, DELETE
     express.json({ limit: config.maxBodyBytes, strict: false, type: ['application/json', 'application/*+json'], verify: strictUtf8 }),
     refuse((req) => bodyRefusal(req.body, req.headers['mcp-protocol-version']?.toString())),
     streamLimits(config),
-    (req, res, next) => inRequestScope(scopeOf(res), req.body, config.metrics, () => mcp(req, res, next)),
+    (req, res, next) => {
+      openRequestScope(scopeOf(res), req.body, config.metrics, (name, value) => void (req.headers[name] = value));
+      return mcp(req, res, next);
+    },
   );
 
   app.use((_req: Request, res: Response) => sendJsonRpcError(res, 404, JsonRpcCode.InvalidRequest, 'Not found: the MCP endpoint is /mcp'));

@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config';
 import type { Instance } from '../instance';
 import { mcpFields, type MetricsConfig } from '../observability/metrics';
-import { requestScope, type RequestScope } from '../observability/request-scope';
+import { closeRequestScope, requestScope, type RequestScope } from '../observability/request-scope';
 
 /** The first protocol revision that has no sessions and carries its version on every request. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
@@ -103,7 +103,7 @@ export function requestLine(instance: Instance, facts: RequestFacts, metrics: Me
   };
 }
 
-/** The scope `requestLog` opened for this request: the MCP handler runs in it (`inRequestScope`). */
+/** The scope `requestLog` made for this request, for the MCP route to open (`openRequestScope`). */
 export function scopeOf(res: Response): RequestScope {
   return res.locals.scope as RequestScope;
 }
@@ -114,6 +114,7 @@ export function requestLog(instance: Instance, log: Logger, { trustedProxyHops, 
     const started = performance.now();
     const scope = (res.locals.scope = requestScope((name) => req.headers[name]?.toString()));
     res.once('close', () => {
+      closeRequestScope(scope);
       log(
         requestLine(instance, {
           protocolVersion: req.headers['mcp-protocol-version'],

@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION_META_KEY, ProtocolErrorCode, type JSONRPCMessage, type
 import type { Span } from '@opentelemetry/api';
 
 import { sessionTag } from '../http/request-log';
-import { currentRequestScope, type RequestScope } from './request-scope';
+import { scopeOfRequest, type RequestScope } from './request-scope';
 import { endMcpSpan, startMcpSpan, tracingEnabled } from './tracing';
 
 interface Pending {
@@ -20,12 +20,16 @@ interface Pending {
   span?: Span;
 }
 
-/** Wraps `transport`'s `onmessage` and `send` (already wired to `server` by `connect`) to observe the scope's request. */
-export function observeRequests(server: McpServer, transport: Transport): void {
+/**
+ * Wraps `transport`'s `onmessage` and `send` (already wired to `server` by `connect`) to observe the
+ * scope's request. The scope is found from the HTTP request the message came with: the transport's
+ * own (`extra.request`), or `requestInfo`, the one a per-request server was built for.
+ */
+export function observeRequests(server: McpServer, transport: Transport, requestInfo?: Request): void {
   const pending = new Map<string | number, Pending>();
   const dispatch = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    const scope = currentRequestScope();
+    const scope = scopeOfRequest(extra?.request ?? requestInfo);
     if (scope?.expects && 'method' in message && 'id' in message && message.id === scope.expects.id && message.method === scope.expects.method) {
       const tool = message.method === 'tools/call' ? toolOf(server, message.params) : undefined;
       const observed: Pending = { scope, started: performance.now(), method: message.method, tool };
