@@ -41,8 +41,6 @@ export class ParamsCheckingMcpServer extends McpServer {
     info: ConstructorParameters<typeof McpServer>[0],
     options: ConstructorParameters<typeof McpServer>[1],
     private readonly era: Era,
-    /** The HTTP request a per-request server serves (`createMcpHandler`'s `requestInfo`). */
-    private readonly requestInfo?: Request,
   ) {
     super(info, options);
   }
@@ -58,7 +56,7 @@ export class ParamsCheckingMcpServer extends McpServer {
       transport.send({ jsonrpc: '2.0', id, error }, { relatedRequestId: id }).catch((e: Error) => transport.onerror?.(e));
     };
     // Outside the check, so its -32602 answers are observed too.
-    observeRequests(this, transport, this.requestInfo);
+    observeRequests(this, transport);
   }
 
   private paramsProblem(message: JSONRPCMessage): string | undefined {

@@ -22,14 +22,13 @@ interface Pending {
 
 /**
  * Wraps `transport`'s `onmessage` and `send` (already wired to `server` by `connect`) to observe the
- * scope's request. The scope is found from the HTTP request the message came with: the transport's
- * own (`extra.request`), or `requestInfo`, the one a per-request server was built for.
+ * scope's request, found from the HTTP request the message came with (`extra.request`).
  */
-export function observeRequests(server: McpServer, transport: Transport, requestInfo?: Request): void {
+export function observeRequests(server: McpServer, transport: Transport): void {
   const pending = new Map<string | number, Pending>();
   const dispatch = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    const scope = scopeOfRequest(extra?.request ?? requestInfo);
+    const scope = scopeOfRequest(extra?.request);
     if (scope?.expects && 'method' in message && 'id' in message && message.id === scope.expects.id && message.method === scope.expects.method) {
       const tool = message.method === 'tools/call' ? toolOf(server, message.params) : undefined;
       const observed: Pending = { scope, started: performance.now(), method: message.method, tool };
