@@ -7,7 +7,8 @@
  * other work shares the cores (`bench:handler`, in ./handler.ts, moves least).
  * The same server with authentication on (a bearer token checked on every call, the JWKS from
  * ../../shared/test-support/jwt-issuer on loopback, fetched once) runs in the same rounds, so its
- * cost shows against authentication off.
+ * cost shows against authentication off. So does the server with metrics on (`MCP_METRICS=emf`, as
+ * the stack runs it: each request observed at the transport, its log line the EMF record), against off.
  *
  *   npm run bench -w stateless-mcp-on-ecs      (BENCH_ROUNDS=5, BENCH_SECONDS=4 by default; BENCH_NODE_OPTIONS)
  */
@@ -54,7 +55,7 @@ const modernLoad = (method: string, params: Record<string, unknown>, name?: stri
 });
 
 const figures = ['legacy', 'modern', 'legacy-list', 'modern-list'] as const;
-const kinds = ['bare', ...figures, 'legacy-auth', 'modern-auth'] as const;
+const kinds = ['bare', ...figures, 'legacy-auth', 'modern-auth', 'legacy-metrics', 'modern-metrics'] as const;
 type Kind = (typeof kinds)[number];
 const labels: Record<(typeof figures)[number], string> = {
   legacy: 'tools/call echo, 2025 era',
@@ -111,11 +112,22 @@ async function main() {
     const resource = 'https://bench.example/mcp';
     const authEnv = { MCP_AUTH_ISSUER: issuer.issuer, MCP_AUTH_JWKS_URI: issuer.jwksUri, MCP_RESOURCE_URL: resource, MCP_AUTH_SCOPES: 'mcp' };
     servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1', ...authEnv }));
-    const [bare, mcp, mcpAuth] = servers as [ServerProcess, ServerProcess, ServerProcess];
-    const targets: Record<Kind, ServerProcess> = { bare, legacy: mcp, modern: mcp, 'legacy-list': mcp, 'modern-list': mcp, 'legacy-auth': mcpAuth, 'modern-auth': mcpAuth };
+    servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_METRICS: 'emf', MCP_SERVICE_NAME: 'stateless-mcp-on-ecs' }));
+    const [bare, mcp, mcpAuth, mcpMetrics] = servers as [ServerProcess, ServerProcess, ServerProcess, ServerProcess];
+    const targets: Record<Kind, ServerProcess> = {
+      bare,
+      legacy: mcp,
+      modern: mcp,
+      'legacy-list': mcp,
+      'modern-list': mcp,
+      'legacy-auth': mcpAuth,
+      'modern-auth': mcpAuth,
+      'legacy-metrics': mcpMetrics,
+      'modern-metrics': mcpMetrics,
+    };
     const authorization = `Bearer ${issuer.mint({ aud: resource, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
     const withToken = (load: Load): Load => ({ ...load, headers: { ...load.headers, authorization } });
-    const allLoads: Record<Kind, Load> = { ...loads, 'legacy-auth': withToken(loads.legacy), 'modern-auth': withToken(loads.modern) };
+    const allLoads: Record<Kind, Load> = { ...loads, 'legacy-auth': withToken(loads.legacy), 'modern-auth': withToken(loads.modern), 'legacy-metrics': loads.legacy, 'modern-metrics': loads.modern };
 
     for (const kind of kinds) {
       await probe(targets[kind].url, allLoads[kind]);
@@ -145,6 +157,12 @@ async function main() {
       const ratio = median(samples[authed].map((s, i) => s.rate / samples[era][i]!.rate));
       const extraCpu = median(samples[authed].map((s, i) => s.cpuUs - samples[era][i]!.cpuUs));
       console.log(`  echo with a token checked, ${era.padEnd(7)} ${rate(authed)} req/s  ${cpu(authed)} µs CPU/req   ${ratio.toFixed(2)}x auth off, +${extraCpu.toFixed(0)} µs CPU/req`);
+    }
+    for (const era of ['legacy', 'modern'] as const) {
+      const observed = `${era}-metrics` as const;
+      const ratio = median(samples[observed].map((s, i) => s.rate / samples[era][i]!.rate));
+      const extraCpu = median(samples[observed].map((s, i) => s.cpuUs - samples[era][i]!.cpuUs));
+      console.log(`  echo with metrics on (EMF), ${era.padEnd(7)} ${rate(observed)} req/s  ${cpu(observed)} µs CPU/req   ${ratio.toFixed(2)}x metrics off, +${extraCpu.toFixed(0)} µs CPU/req   target >= 0.95x`);
     }
     console.log(`JWKS fetches by the server with auth on: ${issuer.fetches.jwks} (once per process)`);
   } finally {
