@@ -11,7 +11,7 @@ export { hostAndOriginGuard, hostAndOriginProblem } from './http/guards';
 export { JsonRpcCode, jsonRpcErrorBody, sendJsonRpcError } from './http/json-rpc-error';
 export { bodyRefusal, duplicateHostRefusal, MAX_JSON_DEPTH, methodRefusal, type Refusal } from './http/input-checks';
 export { clientKey, requestClientKey, streamLimits } from './http/client-limits';
-export { clientAddress, jsonLogger, scopeOf, MAX_LOGGED_CHARS, MODERN_PROTOCOL_VERSION, requestClient, requestLine, requestLog, sessionTag, type Logger, type LogLine, type RequestFacts } from './http/request-log';
+export { clientAddress, jsonLogger, MAX_LOGGED_CHARS, MODERN_PROTOCOL_VERSION, requestClient, requestLine, requestLog, scopeOf, sessionTag, type Logger, type LogLine, type RequestFacts } from './http/request-log';
 export { exitOnSignals, HTTP_TIMEOUTS, type HttpTimeouts, runServer, serve, type ServeOptions, type ServerParts, type Serving } from './http/serve';
 export { expressMcpHandler } from './http/node-handler';
 export { type AuthConfig } from './auth/config';

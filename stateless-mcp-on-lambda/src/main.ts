@@ -49,7 +49,7 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
   // closes mid-answer (a client gone), it notices only at its next write, and never cancels the
   // answer, so the tool would run on (the app cancels it `onClientGone`).
   const stream = streamHandle(createLambdaApp({ config, instance, mcp, log })) as unknown as LambdaHandler;
-  // Off (and no SDK loaded) unless an OTLP endpoint is set: `-c tracing=true` on the stack.
+  // Off (and no SDK loaded) unless MCP_TRACING=xray-udp (`-c tracing=true` on the stack) or an OTLP endpoint is set.
   const tracing = startTracing(process.env, config.metrics.service);
 
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
