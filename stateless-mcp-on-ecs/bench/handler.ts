@@ -3,12 +3,16 @@
  * reused across requests against a fresh server per request, as before issue #18. The two run in
  * alternating short rounds, and each figure is the median of its rounds, so load from elsewhere
  * on the machine hits both alike; it moves far less than the HTTP bench (./run.ts) on busy cores.
+ * Then, the same way, the reused servers with metrics on (`MCP_METRICS=emf`: the request observed
+ * at the transport, its log line the EMF record) against off, each request also building and
+ * serializing its log line as the shell does (issue #19 bounds the cost at 5 % of the whole server's
+ * throughput; the handler is only part of a request's CPU).
  *
  *   npm run bench:handler -w stateless-mcp-on-ecs      (BENCH_ROUNDS=15, BENCH_REQUESTS=400 per round)
  */
 import { createMcpHandler, InMemoryServerEventBus, type McpHttpHandler } from '@modelcontextprotocol/server';
 
-import { createServerFactory, detectInstance, loadConfig } from '@mcp-on-aws/shared';
+import { closeRequestScope, createServerFactory, detectInstance, loadConfig, openRequestScope, requestLine, requestScope, type MetricsConfig } from '@mcp-on-aws/shared';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 const requests = Number(process.env.BENCH_REQUESTS ?? 400);
@@ -49,6 +53,27 @@ async function cpuPerRequest(mcp: McpHttpHandler, { headers, body }: (typeof loa
   return (user + system) / count;
 }
 
+/** As `cpuPerRequest`, with what the HTTP shell adds around each request: its scope, opened to the seam with `metrics` on, and its log line. */
+async function observedCpuPerRequest(mcp: McpHttpHandler, { headers, body }: (typeof loads)[string], count: number, metrics: MetricsConfig): Promise<number> {
+  const text = JSON.stringify(body);
+  const instance = detectInstance();
+  const started = process.cpuUsage();
+  for (let i = 0; i < count; i++) {
+    const arrived = performance.now();
+    const scope = requestScope((name) => headers[name]);
+    const stamped = { ...headers };
+    openRequestScope(scope, body, metrics, (name, value) => void (stamped[name] = value));
+    const response = await mcp.fetch(new Request('http://127.0.0.1/mcp', { method: 'POST', headers: stamped, body: text }), { parsedBody: body });
+    if (!(await response.text()).includes('"result"')) throw new Error(`no result for ${text}`);
+    closeRequestScope(scope);
+    const facts = { protocolVersion: headers['mcp-protocol-version'], body, httpMethod: 'POST', path: '/mcp', session: undefined, client: '127.0.0.1', userAgent: undefined, status: 200, started: arrived, scope };
+    JSON.stringify(requestLine(instance, facts, metrics));
+    if (metrics.emf && !scope.mcp) throw new Error('the request was not observed');
+  }
+  const { user, system } = process.cpuUsage(started);
+  return (user + system) / count;
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main() {
@@ -67,6 +92,23 @@ async function main() {
       samples.ratio.push(b / a);
     }
     console.log(`${name}  fresh server ${median(samples.fresh).toFixed(0).padStart(4)} µs CPU/req   reused ${median(samples.reused).toFixed(0).padStart(4)} µs   ${median(samples.ratio).toFixed(2)}x`);
+  }
+  const off = { emf: false, service: 'stateless-mcp-on-ecs' };
+  const on = { emf: true, service: 'stateless-mcp-on-ecs' };
+  for (const [name, load] of Object.entries(loads)) {
+    await observedCpuPerRequest(reused, load, requests, off);
+    await observedCpuPerRequest(reused, load, requests, on);
+    const samples = { off: [] as number[], on: [] as number[], ratio: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      const a = await observedCpuPerRequest(reused, load, requests, off);
+      const b = await observedCpuPerRequest(reused, load, requests, on);
+      samples.off.push(a);
+      samples.on.push(b);
+      samples.ratio.push(b / a);
+    }
+    // Against the handler alone: the whole request (Express, the socket, the line's write) costs several times more, see ./run.ts.
+    const extra = median(samples.on.map((on, i) => on - samples.off[i]!));
+    console.log(`${name}  metrics off  ${median(samples.off).toFixed(0).padStart(4)} µs CPU/req   on ${median(samples.on).toFixed(0).padStart(4)} µs   +${extra.toFixed(0)} µs, ${median(samples.ratio).toFixed(3)}x the handler alone`);
   }
   await Promise.all([fresh.close(), reused.close()]);
 }
