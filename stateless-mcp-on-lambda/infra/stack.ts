@@ -19,7 +19,7 @@ import {
   tracingFromContext,
   XRAY_WRITES_FINDING,
 } from '@mcp-on-aws/shared/infra';
-import { BUNDLING, ENTRY } from './bundling';
+import { bundling, ENTRY } from './bundling';
 
 /** Each value falls back to the CDK context of the same name: `npx cdk deploy StatelessMcpOnLambda -c reservedConcurrency=20`. */
 export interface StatelessMcpOnLambdaProps extends StackProps, AuthProps, AlarmProps {
@@ -125,7 +125,7 @@ export class StatelessMcpOnLambda extends Stack {
       reservedConcurrentExecutions: reservedConcurrency,
       tracing: tracing ? lambda.Tracing.ACTIVE : undefined,
       logGroup: new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: BUNDLING,
+      bundling: bundling({ tracing }),
       environment: {
         NODE_ENV: 'production',
         MCP_ALLOWED_HOSTS: apiHost,

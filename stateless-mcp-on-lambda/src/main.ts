@@ -50,7 +50,11 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
   // answer, so the tool would run on (the app cancels it `onClientGone`).
   const stream = streamHandle(createLambdaApp({ config, instance, mcp, log })) as unknown as LambdaHandler;
   // Off (and no SDK loaded) unless MCP_TRACING=xray-udp (`-c tracing=true` on the stack) or an OTLP endpoint is set.
-  const tracing = startTracing(process.env, config.metrics.service);
+  const tracing = startTracing(process.env, config.metrics.service).catch((error: Error) => {
+    // As a task that cannot start: every invocation fails, and the log says why.
+    log({ msg: 'cannot start', level: 'error', instance: instance.id, error: error.message });
+    throw error;
+  });
 
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     // Before any stream starts, so a bad event still gets its 400.

@@ -3,8 +3,10 @@
  * src/sdk-shims.ts), loaded by a fresh Node process per "execution environment", answering real-shaped
  * events. Two processes share only the signing key, as two Lambda environments do.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -63,5 +65,61 @@ describe('the bundle the stack ships', () => {
     expect(question.resultType).toBe('input_required');
     const [done] = invoke([call({ requestState: question.requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } })]);
     expect(JSON.parse(done.body).result.content).toEqual([{ type: 'text', text: 'Done: "ship it" was confirmed.' }]);
+  });
+});
+
+describe('tracing in the bundle', () => {
+  let dir: string;
+  let invoker: string;
+  const bundles = { off: '', on: '' };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-tracing-'));
+    invoker = join(dir, 'invoke.cjs');
+    bundles.off = join(dir, 'off/index.js');
+    bundles.on = join(dir, 'on/index.js');
+    await Promise.all([build(esbuildOptions(bundles.off)), build(esbuildOptions(bundles.on, { tracing: true })), build(invokerOptions(invoker))]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const echo = restEvent({ headers: json, body: rpc('tools/call', { name: 'echo', arguments: { message: 'traced' } }) });
+  const invokeWith = (bundle: string, extra: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [invoker, bundle], { env: { ...env, ...extra }, encoding: 'utf8' }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(JSON.stringify([echo]));
+    });
+
+  it('leaves the OpenTelemetry SDK out of the default bundle (about 80 KB a cold start would parse), and says how to trace if tracing is set on it anyway', async () => {
+    expect(statSync(bundles.on).size - statSync(bundles.off).size).toBeGreaterThan(60 * 1024);
+    expect(readFileSync(bundles.off, 'utf8')).not.toContain('resourceSpans');
+    const { code, stdout, stderr } = await invokeWith(bundles.off, { MCP_TRACING: 'xray-udp', AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9' });
+    expect(code).not.toBe(0);
+    expect(`${stdout}${stderr}`).toContain('deploy the stack with -c tracing=true');
+  });
+
+  it('sends each span to the X-Ray daemon from the bundle -c tracing=true ships, a child of the invocation\'s trace', async () => {
+    expect(readFileSync(bundles.on, 'utf8')).toContain('resourceSpans');
+    const daemon = createSocket('udp4');
+    const datagrams: Buffer[] = [];
+    daemon.on('message', (message) => void datagrams.push(message));
+    await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+    try {
+      const { code, stdout } = await invokeWith(bundles.on, {
+        MCP_TRACING: 'xray-udp',
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(daemon.address() as AddressInfo).port}`,
+        _X_AMZN_TRACE_ID: 'Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1',
+      });
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout.trimEnd().split('\n').pop()!)[0]).toMatchObject({ statusCode: 200 });
+      for (let i = 0; i < 50 && datagrams.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      daemon.close();
+    }
+    expect(datagrams.length).toBeGreaterThan(0);
+    const text = datagrams[0]!.toString();
+    expect(text.startsWith('{"format":"json","version":1}\nT1S')).toBe(true);
+    // The OTLP protobuf carries the trace id as raw bytes: the invocation's X-Ray root, 67891233abcdef012345678912345678.
+    expect(Buffer.from(text.slice(text.indexOf('T1S') + 3), 'base64').includes(Buffer.from('67891233abcdef012345678912345678', 'hex'))).toBe(true);
   });
 });
