@@ -3,9 +3,9 @@
  * session's life otherwise registers its own copy of each: about 1.3 KB of heap a registration,
  * because the SDK builds each as an object with a getter, a setter and five closures of its own.
  *
- * The SDK has no public way to serve one set of registrations from several servers, so this is the
- * one reach into `McpServer`'s private records (`_registeredTools` and its siblings, checked against
- * `@modelcontextprotocol/server` 2.4). The upstream change that would retire it: an `McpServer`
+ * The SDK has no public way to serve one set of registrations from several servers (nor to ask a
+ * server which tools it has), so this is the one reach into `McpServer`'s private records
+ * (`_registeredTools` and its siblings, checked against `@modelcontextprotocol/server` 2.4). The upstream change that would retire it: an `McpServer`
  * option taking a registry built once (tools, resources, templates, prompts), which `tools/list`,
  * `tools/call`, `resources/*` and `prompts/*` read before the server's own registrations.
  *
@@ -22,6 +22,16 @@ function record(server: McpServer, name: (typeof RECORDS)[number]): Record<strin
   const found = (server as unknown as Record<string, unknown>)[name];
   if (typeof found !== 'object' || found === null) throw new Error(`McpServer has no ${name}: the SDK changed, see shared/src/shared-definitions.ts`);
   return found as Record<string, unknown>;
+}
+
+/**
+ * Whether `server` registered a tool of this name. The metrics name a tool only if it is one
+ * (`observability/mcp-observer.ts`); a record the SDK no longer has answers false, not an error,
+ * since this runs on every tool call.
+ */
+export function hasRegisteredTool(server: McpServer, name: string): boolean {
+  const tools = (server as unknown as Record<string, unknown>)._registeredTools;
+  return typeof tools === 'object' && tools !== null && Object.hasOwn(tools, name);
 }
 
 /**

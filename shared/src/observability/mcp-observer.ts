@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION_META_KEY, ProtocolErrorCode, type JSONRPCMessage, type
 import type { Span } from '@opentelemetry/api';
 
 import { sessionTag } from '../http/request-log';
+import { hasRegisteredTool } from '../shared-definitions';
 import { scopeOfRequest, type RequestScope } from './request-scope';
 import { endMcpSpan, startMcpSpan, tracingEnabled } from './tracing';
 
@@ -71,13 +72,8 @@ function span(message: JSONRPCMessage & { method: string; id: string | number },
   return startMcpSpan(tool === undefined ? message.method : `${message.method} ${tool}`, attributes, params?._meta, scope.traceHeaders);
 }
 
-/**
- * The called tool's name if this server registered it, else `other`. The SDK has no public list of
- * a server's tools; its own registry (`_registeredTools`, keyed by name) is read, and anything else
- * there is counts as unknown.
- */
+/** The called tool's name if this server registered it, else `other`: a client's string never becomes a dimension. */
 function toolOf(server: McpServer, params: unknown): string {
   const name = (params as { name?: unknown } | undefined)?.name;
-  const registered = (server as unknown as { _registeredTools?: Record<string, unknown> })._registeredTools;
-  return typeof name === 'string' && registered !== undefined && Object.hasOwn(registered, name) ? name : 'other';
+  return typeof name === 'string' && hasRegisteredTool(server, name) ? name : 'other';
 }
