@@ -89,6 +89,19 @@ describe('loadConfig: authentication', () => {
   });
 });
 
+describe('loadConfig: metrics', () => {
+  it('writes no EMF unless MCP_METRICS=emf, and names its Service dimension from MCP_SERVICE_NAME', () => {
+    expect(loadConfig({}).metrics).toEqual({ emf: false, service: 'mcp-on-aws' });
+    expect(loadConfig({ MCP_METRICS: 'off' }).metrics.emf).toBe(false);
+    expect(loadConfig({ MCP_METRICS: 'emf', MCP_SERVICE_NAME: 'stateless-mcp-on-ecs' }).metrics).toEqual({ emf: true, service: 'stateless-mcp-on-ecs' });
+  });
+
+  it('refuses any other MCP_METRICS value at start, naming the variable', () => {
+    expect(() => loadConfig({ MCP_METRICS: 'otlp' })).toThrow(ConfigError);
+    expect(() => loadConfig({ MCP_METRICS: 'EMF' })).toThrow(/MCP_METRICS must be emf or off, got "EMF"/);
+  });
+});
+
 describe('integerSetting', () => {
   const range = { fallback: 3, min: 1, max: 100 };
 
