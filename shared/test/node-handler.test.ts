@@ -6,7 +6,8 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createMcpApp, createMcpHandlerWithChanges, detectInstance, expressMcpHandler, loadConfig, serve, type ServerExtension, type Serving } from '../src';
+import type { ServerExtension, Serving } from '../src';
+import { startStateless } from './support/servers';
 
 const MODERN_META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -53,12 +54,9 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The stateless server as the samples wire it, stopped after each test. */
 async function start(extensions: ServerExtension[] = []): Promise<Serving> {
-  const config = loadConfig({});
-  const instance = detectInstance({});
-  const mcp = createMcpHandlerWithChanges({ instance, config, extensions });
-  const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), allow: 'POST', log: () => {} });
-  server = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs: 1_000, onShutdown: () => mcp.close(), log: () => {} });
+  server = await startStateless({}, 1_000, extensions);
   return server;
 }
 

@@ -4,15 +4,15 @@ import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { isInitializeRequest, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { RequestHandler } from 'express';
 
-import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, detectInstance, expressMcpHandler, loadConfig, MemoryCounter, serve, type Config, type Serving } from '../../src';
+import { createMcpApp, createMcpHandlerWithChanges, createServerFactory, detectInstance, expressMcpHandler, loadConfig, MemoryCounter, serve, type Config, type ServerExtension, type Serving } from '../../src';
 
 export const quiet = () => {};
 
 /** A stateless server on an ephemeral loopback port, wired the way the stateless samples wire it. */
-export async function startStateless(env: NodeJS.ProcessEnv = {}, deadlineMs = 2_000): Promise<Serving & { config: Config }> {
+export async function startStateless(env: NodeJS.ProcessEnv = {}, deadlineMs = 2_000, extensions: ServerExtension[] = []): Promise<Serving & { config: Config }> {
   const config = loadConfig(env);
   const instance = detectInstance({});
-  const mcp = createMcpHandlerWithChanges({ instance, config });
+  const mcp = createMcpHandlerWithChanges({ instance, config, extensions });
   const app = createMcpApp({ config, instance, mcp: expressMcpHandler(mcp, config.maxBodyBytes), allow: 'POST', log: quiet });
   const serving = await serve(app, { port: 0, host: '127.0.0.1', deadlineMs, onShutdown: () => mcp.close(), log: quiet });
   return { ...serving, config };
