@@ -38,13 +38,14 @@ export interface LambdaAppOptions {
 }
 
 /**
- * What hono/aws-lambda hands the app next to the `Request`: the event's request context, and the
- * invocation's context, to which the handler adds `onClientGone` (./main).
+ * What the handler hands the app next to the `Request` (./main): the event's request context, the
+ * invocation's context, and the body's bytes, which the `Request` does not carry (./events).
  */
 type Env = {
   Bindings: {
     requestContext?: { stage?: string; http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
-    context?: { awsRequestId?: string; onClientGone?: (callback: () => void) => void };
+    context?: { awsRequestId?: string };
+    body?: Uint8Array;
   };
   Variables: { body: unknown; auth?: AuthInfo; scope: RequestScope };
 };
@@ -88,7 +89,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
     const body = c.res.body;
     // A JSON answer is whole when its headers are ready; an SSE answer is still running.
     if (!body || !isEventStream(c.res.headers.get('content-type'))) return logLine();
-    c.res = new Response(watched(body, logLine, c.env?.context?.onClientGone), c.res);
+    c.res = new Response(watched(body, logLine), c.res);
   });
 
   const resourceServer = config.auth && new ResourceServer(config.auth);
@@ -116,11 +117,11 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
   };
 
   const body: MiddlewareHandler<Env> = async (c, next) => {
-    if (!c.req.raw.body || !isJson(c.req.header('content-type'))) return next(); // the MCP handler answers 405/415 itself
+    const bytes = c.env?.body;
+    if (!bytes || !isJson(c.req.header('content-type'))) return next(); // the MCP handler answers 415 (or 400 for no body) itself
     // API Gateway hands the body over as the client sent it, and nothing here inflates it.
     const encoding = c.req.header('content-encoding');
     if (encoding && encoding.toLowerCase() !== 'identity') return jsonRpcError(415, JsonRpcCode.InvalidRequest, `Unsupported Content-Encoding: ${encoding.slice(0, 32)}`);
-    const bytes = await c.req.arrayBuffer();
     if (bytes.byteLength > config.maxBodyBytes) return jsonRpcError(413, JsonRpcCode.InvalidRequest, `Request body larger than ${config.maxBodyBytes} bytes`);
     try {
       c.set('body', JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)));
@@ -182,18 +183,13 @@ function listenNotOffered(id: string | number): Response {
 }
 
 /**
- * An SSE answer as hono reads it: `onEnd` runs once, when its last byte is read or when the client
- * goes, which also cancels the answer, and so the tool call behind it. A stream that pulls from the
- * answer's reader, not `pipeThrough` a TransformStream, whose pipe cost a quarter to a third of a
- * 2025-era call's CPU (BENCHMARKS.md).
+ * An SSE answer as the handler reads it (./main): `onEnd` runs once, when its last byte is read or
+ * when the client goes, which cancels this stream and so the answer, and the tool call behind it. A
+ * stream that pulls from the answer's reader, not `pipeThrough` a TransformStream, whose pipe cost a
+ * quarter to a third of a 2025-era call's CPU (BENCHMARKS.md).
  */
-function watched(body: ReadableStream<Uint8Array>, onEnd: () => void, onClientGone?: (callback: () => void) => void): ReadableStream<Uint8Array> {
+function watched(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const stop = (reason: unknown) => {
-    onEnd();
-    return reader.cancel(reason);
-  };
-  onClientGone?.(() => void stop(new Error('the client went away')).catch(() => {}));
   return new ReadableStream({
     async pull(controller) {
       const { done, value } = await reader.read();
@@ -201,7 +197,10 @@ function watched(body: ReadableStream<Uint8Array>, onEnd: () => void, onClientGo
       onEnd();
       controller.close();
     },
-    cancel: stop,
+    cancel(reason) {
+      onEnd();
+      return reader.cancel(reason);
+    },
   });
 }
 

@@ -15,10 +15,9 @@ import type { Writable } from 'node:stream';
 
 import { createServerFactory, detectInstance, jsonLogger, JsonRpcCode, jsonRpcErrorBody, loadConfig, startTracing, type Config, type Instance, type Logger, type ServerExtension } from '@mcp-on-aws/shared';
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import { streamHandle } from 'hono/aws-lambda';
 
 import { createLambdaApp } from './app';
-import { checkEvent } from './events';
+import { readEvent } from './events';
 
 export interface LambdaHandlerOptions {
   config: Config;
@@ -34,7 +33,7 @@ export type LambdaHandler = (event: unknown, responseStream: Writable, context?:
 /** What the Node.js Lambda runtime puts on the global object before it loads this module. */
 declare const awslambda: {
   streamifyResponse<H extends LambdaHandler>(handler: H): H;
-  HttpResponseStream: { from(stream: Writable, prelude: { statusCode: number; headers: Record<string, string> }): Writable };
+  HttpResponseStream: { from(stream: Writable, prelude: { statusCode: number; headers: Record<string, string>; cookies?: string[] }): Writable };
 };
 
 export function createLambdaHandler({ config, instance, extensions, log = jsonLogger }: LambdaHandlerOptions): LambdaHandler {
@@ -43,12 +42,7 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
     keepAliveMs: config.sseKeepAliveMs, // a comment on a quiet SSE answer (15 s), inside the 30 s idle timeout of an edge-optimized API or CloudFront
     maxRequestBodySize: config.maxBodyBytes,
   });
-  // hono's streamHandle falls short in two places (hono/dist/adapter/aws-lambda/handler.js, 4.13):
-  // an event it cannot turn into a Request gets "Internal Server Error" written with no prelude, so
-  // no status at all (checkEvent refuses every such event first); and when the response stream
-  // closes mid-answer (a client gone), it notices only at its next write, and never cancels the
-  // answer, so the tool would run on (the app cancels it `onClientGone`).
-  const stream = streamHandle(createLambdaApp({ config, instance, mcp, log })) as unknown as LambdaHandler;
+  const app = createLambdaApp({ config, instance, mcp, log });
   // Off (and no SDK loaded) unless MCP_TRACING=xray-udp (`-c tracing=true` on the stack) or an OTLP endpoint is set.
   const tracing = startTracing(process.env, config.metrics.service).catch((error: Error) => {
     // As a task that cannot start: every invocation fails, and the log says why.
@@ -58,22 +52,54 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
 
   return awslambda.streamifyResponse(async (event, responseStream, context) => {
     // Before any stream starts, so a bad event still gets its 400.
-    const checked = checkEvent(event);
-    if (!checked.ok) {
-      log({ msg: 'bad event', level: 'warn', instance: instance.id, detail: checked.message });
-      return badEvent(responseStream, checked.message);
+    const read = readEvent(event);
+    if (!read.ok) {
+      log({ msg: 'bad event', level: 'warn', instance: instance.id, detail: read.message });
+      return badEvent(responseStream, read.message);
     }
     const flushSpans = await tracing;
-    await stream(event, responseStream, withClientGone(context, responseStream));
+    await send(await app.fetch(read.request, { requestContext: read.requestContext, context, body: read.body }), responseStream);
     // The environment may freeze once the invocation returns: its span leaves first.
     await flushSpans?.();
   });
 }
 
-/** The invocation's context, plus `onClientGone`: its callback runs if the response stream closes before it ends. */
-function withClientGone(context: unknown, responseStream: Writable): object {
-  const onClientGone = (callback: () => void) => void responseStream.once('close', () => responseStream.writableFinished || callback());
-  return Object.assign(Object.create(context ?? null) as object, { onClientGone });
+/**
+ * Writes the answer into the response stream as the MCP handler produces it: the status and headers
+ * first (the HTTP prelude), then each chunk. If the stream closes first (the client went away), the
+ * answer is cancelled, and with it the tool call behind it. A plain loop, where hono's `streamHandle`
+ * runs a Node `pipeline` per answer that cost a sixth of a warm call's CPU (BENCHMARKS.md) and
+ * noticed a closed stream only at its next write.
+ */
+async function send(response: Response, responseStream: Writable): Promise<void> {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  response.headers.forEach((value, name) => (name === 'set-cookie' ? cookies.push(value) : (headers[name] = value)));
+  const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: response.status, headers, cookies });
+  out.write(''); // the prelude goes out on the first write: now, before the body's first chunk
+  if (!response.body) return void out.end();
+  const reader = response.body.getReader();
+  const clientGone = () => void reader.cancel(new Error('the client went away')).catch(() => {});
+  out.once('close', clientGone);
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      if (!out.write(chunk.value)) await drained(out);
+    }
+  } finally {
+    out.off('close', clientGone);
+    out.end();
+  }
+}
+
+/** Resolves when the stream takes writes again, or closes. */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done).off('close', done);
+      resolve();
+    };
+    stream.on('drain', done).on('close', done);
+  });
 }
 
 function badEvent(responseStream: Writable, message: string): void {

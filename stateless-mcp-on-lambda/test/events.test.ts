@@ -159,6 +159,27 @@ describe('HTTP API and Function URL events (payload 2.0), no port', () => {
   });
 });
 
+describe('ALB events, no port', () => {
+  const handler = lambdaHandler();
+
+  it('serves a call from an ALB event: no domain name but the Host, multi-value headers, a query string as the client sent it', async () => {
+    const { requestContext: _rest, ...rest } = restEvent({ headers: modernHeaders('tools/call', 'ping'), body: rpc('tools/call', { name: 'ping', arguments: {}, _meta: modernMeta }) });
+    const event = { ...rest, requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/mcp/0123456789abcdef' } }, multiValueQueryStringParameters: { q: ['a%20b'] } };
+    const result = await handler(event);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body).result.structuredContent).toMatchObject({ pong: true, era: 'modern' });
+  });
+});
+
+describe('header values', () => {
+  it('percent-encodes a value with characters beyond ASCII, as hono/aws-lambda did, rather than refusing the request', async () => {
+    const logged = lambdaHandler();
+    const result = await logged(restEvent({ headers: { ...json, 'User-Agent': 'café-client/1' }, body: echo() }));
+    expect(result.statusCode).toBe(200);
+    expect(logged.lines[0]?.userAgent).toBe(encodeURIComponent('café-client/1'));
+  });
+});
+
 describe('a malformed event gets 400 and a JSON-RPC error, never a rejection', () => {
   const handler = lambdaHandler();
   const rest = () => restEvent({ headers: json, body: echo() }) as Record<string, unknown>;

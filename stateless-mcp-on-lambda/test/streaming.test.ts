@@ -4,7 +4,9 @@
  * bytes) and then the body as the server writes it. Errors raised before the first byte carry their
  * own 4xx in that prelude.
  */
-import { invokeStreaming, PRELUDE_CONTENT_TYPE, type StreamingHandler } from '../../local/lambda-runtime';
+import type { ServerExtension } from '@mcp-on-aws/shared';
+
+import { invokeStreaming, PRELUDE_CONTENT_TYPE, splitPrelude, type StreamingHandler } from '../../local/lambda-runtime';
 import { HOST, json, lambdaHandler, modernHeaders, modernMeta, restEvent, rpc } from './support/events';
 
 const DELIMITER = Buffer.alloc(8);
@@ -26,6 +28,18 @@ async function invokeRaw(handler: StreamingHandler, event: unknown) {
     ended: performance.now() - started,
   };
 }
+
+/** A tool whose answer is four progress events of 100 KB each, far over the response stream's 16 KB buffer. */
+const flood: ServerExtension = {
+  register(server) {
+    server.registerTool('flood', { description: 'Sends 400 KB of progress.' }, async (ctx) => {
+      for (let progress = 1; progress <= 4; progress++) {
+        await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: ctx.mcpReq._meta?.progressToken ?? 'p', progress, message: 'x'.repeat(100_000) } });
+      }
+      return { content: [{ type: 'text', text: 'flooded' }] };
+    });
+  },
+};
 
 const countdown = (delayMs: number, meta: Record<string, unknown> = {}) => rpc('tools/call', { name: 'countdown', arguments: { steps: 3, delayMs }, _meta: { progressToken: 'p', ...meta } });
 
@@ -57,6 +71,22 @@ describe('the handler streams a REST API answer', () => {
     const plain = await invokeRaw(handler, restEvent({ headers: modernHeaders('tools/call', 'ping'), body: rpc('tools/call', { name: 'ping', arguments: {}, _meta: modernMeta }) }));
     expect(plain.prelude).toMatchObject({ statusCode: 200, headers: { 'content-type': expect.stringMatching(/^application\/json/) } });
     expect(JSON.parse(plain.body).result.structuredContent).toMatchObject({ pong: true, era: 'modern' });
+  });
+
+  it('holds the rest of a large answer back while API Gateway is not reading, then sends all of it', async () => {
+    const { streaming } = lambdaHandler({}, [flood]);
+    const { output, done } = invokeStreaming(streaming, restEvent({ headers: json, body: rpc('tools/call', { name: 'flood', arguments: {}, _meta: { progressToken: 'p' } }) }));
+    let ended = false;
+    void done.then(() => (ended = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ended).toBe(false); // waiting for the reader, not buffering the rest in memory
+
+    const { body } = await splitPrelude(output);
+    let text = '';
+    for await (const chunk of body) text += chunk;
+    await done;
+    expect(text.match(/notifications\/progress/g)).toHaveLength(4);
+    expect(text).toContain('"text":"flooded"');
   });
 
   it.each([
