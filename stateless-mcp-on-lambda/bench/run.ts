@@ -28,7 +28,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { build } from 'esbuild';
@@ -83,14 +83,10 @@ async function main() {
     const withAjv = join(dir, 'ajv/index.js');
     const workerd = join(dir, 'workerd/index.js');
     const withMaps = join(dir, 'maps/index.js');
-    const honoLoop = join(dir, 'hono-loop/index.js');
     await build(esbuildOptions(shipped));
     await build({ ...esbuildOptions(withAjv), alias: {} });
     await build({ ...esbuildOptions(workerd), alias: {}, conditions: ['workerd'] });
     await build({ ...esbuildOptions(withMaps), sourcemap: true });
-    const honoAdapterModule = join(dirname(require.resolve('hono')), 'adapter/aws-lambda/handler.js');
-    const upstream = { 'hono/aws-lambda': join(__dirname, 'upstream/hono-stream-loop.ts'), 'hono-aws-lambda-handler': honoAdapterModule };
-    await build({ ...esbuildOptions(honoLoop), alias: { ...esbuildOptions(honoLoop).alias, ...upstream } });
     const sourceMapsOn: Run = { ...plain, env: { ...env, NODE_OPTIONS: '--enable-source-maps' } };
     const floors = await Promise.all(
       FLOORS.map(async ({ label, entry }, i) => {
@@ -165,12 +161,13 @@ async function main() {
     // ran 1.05-1.25x slower than the first in one test run, so on is compared with a copy too.
     const [shippedOff, shippedMetrics] = [join(dir, 'shipped/metrics-off.js'), join(dir, 'shipped/metrics-on.js')];
     for (const copy of [shippedOff, shippedMetrics]) writeFileSync(copy, readFileSync(shipped));
+    for (const name of Object.keys(authEnv)) if (!(name in env)) delete process.env[name];
+    Object.assign(process.env, env); // off is the plain handler: not the auth environment of the copy before it
     const { handler: metricsOffHandler } = require(shippedOff) as { handler: StreamingHandler };
     Object.assign(process.env, metricsEnv);
     const { handler: metricsHandler } = require(shippedMetrics) as { handler: StreamingHandler };
     for (const name of Object.keys(metricsEnv)) if (!(name in env)) delete process.env[name];
     Object.assign(process.env, env);
-    const { handler: loopHandler } = require(honoLoop) as { handler: StreamingHandler };
     const constant = () => new Hono().post('/mcp', (c) => c.json({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x' }] } }));
     const adapter = handle(constant());
     const streamingAdapter = streamHandle(constant()) as unknown as StreamingHandler;
@@ -197,15 +194,6 @@ async function main() {
       const [off, on] = await paired(() => invokeToEnd(metricsOffHandler, event), () => invokeToEnd(metricsHandler, event));
       console.log(`warm tools/call with metrics on, ${era}: ${(on.wall * 1000).toFixed(0)} µs against ${(off.wall * 1000).toFixed(0)} µs off (${(on.wall / off.wall).toFixed(2)}x), CPU ${(on.cpu * 1000).toFixed(0)} against ${(off.cpu * 1000).toFixed(0)} µs (${(on.cpu / off.cpu).toFixed(2)}x)`);
     }
-    const [[legacyPipe, legacyLoop], [modernPipe, modernLoop]] = [
-      await paired(() => invokeToEnd(handler, legacy), () => invokeToEnd(loopHandler, legacy)),
-      await paired(() => invokeToEnd(handler, modern), () => invokeToEnd(loopHandler, modern)),
-    ];
-    const loopRow = (era: string, pipe: PerCall, loop: PerCall) =>
-      `  ${era}: ${(loop.wall * 1000).toFixed(0)} µs against ${(pipe.wall * 1000).toFixed(0)} µs (${(loop.wall / pipe.wall).toFixed(2)}x), CPU ${(loop.cpu * 1000).toFixed(0)} against ${(pipe.cpu * 1000).toFixed(0)} µs (${(loop.cpu / pipe.cpu).toFixed(2)}x)`;
-    console.log('warm tools/call if hono\'s streamHandle wrote in a loop instead of a pipeline (upstream change, bench only: ./upstream):');
-    console.log(loopRow('2025 era', legacyPipe, legacyLoop));
-    console.log(loopRow('2026 era', modernPipe, modernLoop));
     console.log(`JWKS fetches by the warm handler: ${issuer.fetches.jwks - jwksBefore} (once per execution environment)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
