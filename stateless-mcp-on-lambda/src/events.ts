@@ -2,7 +2,7 @@
  * An API Gateway event, read into what the app serves: a `Request` with the event's method, URL and
  * headers, and the body's bytes beside it, never inside it. The app parses a JSON body from those
  * bytes and hands the SDK the parsed message, so a body is never copied into a web stream and read
- * back out of it (a quarter of a warm call's CPU went there: BENCHMARKS.md).
+ * back out of it (a seventh of a 2026-era call's CPU went there: BENCHMARKS.md).
  *
  * API Gateway never sends a malformed event, but a test console, a misrouted trigger or a hand-made
  * `aws lambda invoke` can: that gets a typed refusal, and its 400 (./main), not an exception.

@@ -68,8 +68,8 @@ export function createLambdaHandler({ config, instance, extensions, log = jsonLo
  * Writes the answer into the response stream as the MCP handler produces it: the status and headers
  * first (the HTTP prelude), then each chunk. If the stream closes first (the client went away), the
  * answer is cancelled, and with it the tool call behind it. A plain loop, where hono's `streamHandle`
- * runs a Node `pipeline` per answer that cost a sixth of a warm call's CPU (BENCHMARKS.md) and
- * noticed a closed stream only at its next write.
+ * runs a Node `pipeline` per answer that cost a sixth to a fifth of a warm call's CPU (BENCHMARKS.md)
+ * and noticed a closed stream only at its next write.
  */
 async function send(response: Response, responseStream: Writable): Promise<void> {
   const headers: Record<string, string> = {};
@@ -83,7 +83,7 @@ async function send(response: Response, responseStream: Writable): Promise<void>
   out.once('close', clientGone);
   try {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      if (!out.write(chunk.value)) await drained(out);
+      if (!out.write(chunk.value) && !out.destroyed) await drained(out); // a destroyed stream never drains
     }
   } finally {
     out.off('close', clientGone);

@@ -111,7 +111,7 @@ describe('the local API Gateway edge', () => {
     const failures: unknown[] = [];
     const onFailure = (error: unknown) => void failures.push(error);
     process.on('unhandledRejection', onFailure).on('uncaughtException', onFailure);
-    const honoReport = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
     const lines: LogLine[] = [];
     const lambda = createLambdaHandler({ config: loadConfig({}), instance: detectInstance({}), log: (line) => void lines.push(line) });
     let invocationEnded!: () => void;
@@ -128,7 +128,7 @@ describe('the local API Gateway edge', () => {
       abort.abort();
       await ended;
       // Step 2 would be written at ~1,200 ms and the countdown would end at ~1,800 ms: the invocation
-      // ended at the disconnect, before either (hono alone notices only at its next write).
+      // ended at the disconnect, before either (a writer that noticed only at its next write would not).
       expect(Date.now() - started).toBeLessThan(1_150);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(failures).toEqual([]);
@@ -137,7 +137,7 @@ describe('the local API Gateway edge', () => {
       expect(next.status).toBe(200);
     } finally {
       process.off('unhandledRejection', onFailure).off('uncaughtException', onFailure);
-      honoReport.mockRestore();
+      consoleError.mockRestore();
       await local.close();
     }
   });

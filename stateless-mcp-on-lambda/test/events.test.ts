@@ -205,15 +205,15 @@ describe('a malformed event gets 400 and a JSON-RPC error, never a rejection', (
   it.each([
     ['a header value with a line break', { ...rest(), headers: { Host: HOST, Accept: 'a\r\nb' }, multiValueHeaders: undefined }],
     ['a domain name that makes no URL', { ...rest(), requestContext: { ...(rest().requestContext as object), domainName: 'exa mple' } }],
-  ])('refuses what hono could not turn into a Request (%s) before any stream starts, so it never answers without a status', async (_name, event) => {
-    const honoReport = jest.spyOn(console, 'error').mockImplementation(() => {});
+  ])('refuses what makes no Request (%s) before any stream starts, so it never answers without a status', async (_name, event) => {
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const result = await handler(event);
       expect(result.statusCode).toBe(400);
       expect(errorOf(result.body)).toEqual({ code: -32600, message: expect.stringMatching(/^Bad event: /) });
-      expect(honoReport).not.toHaveBeenCalled();
+      expect(consoleError).not.toHaveBeenCalled();
     } finally {
-      honoReport.mockRestore();
+      consoleError.mockRestore();
     }
   });
 });
