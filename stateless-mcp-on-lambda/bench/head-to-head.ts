@@ -23,6 +23,7 @@ import { invokeToEnd, type StreamingHandler } from '../../local/lambda-runtime';
 import { startJwtIssuer } from '../../shared/test-support/jwt-issuer';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from '../test/support/events';
+import { median, signed } from './stats';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const COLD_ROUNDS = Number(process.env.COLD_ROUNDS ?? 25);
@@ -135,16 +136,6 @@ function coldStart(invoker: string, bundle: string, env: NodeJS.ProcessEnv, even
       return wall !== undefined && Number.isFinite(cpu) ? resolve({ wall, cpu }) : reject(new Error(`no answer from ${bundle}: ${out.slice(0, 200)} ${err.slice(0, 200)}`));
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function signed(ms: number): string {
-  return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(1)}`;
 }
 
 const [flag, ...args] = process.argv.slice(2);

@@ -39,6 +39,7 @@ import { invokeToEnd, type StreamingHandler } from '../../local/lambda-runtime';
 import { startJwtIssuer } from '../../shared/test-support/jwt-issuer';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from '../test/support/events';
+import { median, signed } from './stats';
 
 const RUNS = 15;
 const WARM_CALLS = 2_000;
@@ -288,18 +289,8 @@ class Samples extends Map<string, number[]> {
   }
 }
 
-function signed(ms: number): string {
-  return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(1).padStart(6)}`;
-}
-
 function verdict(met: boolean): string {
   return met ? 'met' : 'not met';
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 void main().catch((error) => {
