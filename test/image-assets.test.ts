@@ -58,7 +58,7 @@ describe.each(ECS_SAMPLES)('the image asset of %s', (sample) => {
     const workspaces = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
     const code = ['shared/src', `${sample}/src`].flatMap((dir) => filesUnder(join(REPO_ROOT, dir)).map((file) => `${dir}/${file}`));
     const staged = filesUnder(images[sample].directory);
-    expect(staged).toEqual(['package.json', 'package-lock.json', 'shared/Dockerfile', ...workspaces.map((w) => `${w}/package.json`), ...code].sort());
+    expect(staged).toEqual(['package.json', 'package-lock.json', 'shared/Dockerfile', 'shared/build-bundle.ts', ...workspaces.map((w) => `${w}/package.json`), ...code].sort());
     for (const other of ECS_SAMPLES.filter((s) => s !== sample)) expect(staged.filter((file) => file.startsWith(`${other}/src/`))).toEqual([]);
   });
 });

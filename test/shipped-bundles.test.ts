@@ -7,14 +7,16 @@ import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
+import { bundleOptions } from '../shared/build-bundle';
+
 const root = join(__dirname, '..');
 /** The names of a few fixtures, as they would appear in a minified bundle. */
 const FIXTURE = /test_simple_text|test_trigger_tool_change|test:\/\/static-text/;
 
-/** The options of the ECS samples' `npm run build` (see their package.json), in memory. */
+/** The ECS samples' `npm run build` (shared/build-bundle.ts), in memory: the entry and every chunk, maps left out. */
 async function bundle(entry: string): Promise<string> {
-  const result = await build({ entryPoints: [join(root, entry)], bundle: true, platform: 'node', target: 'node22', minify: true, write: false, logLevel: 'silent' });
-  return result.outputFiles[0]!.text;
+  const result = await build({ ...bundleOptions(join(root, entry), join(root, 'dist-in-memory')), write: false, logLevel: 'silent' });
+  return result.outputFiles.filter((file) => file.path.endsWith('.mjs')).map((file) => file.text).join('\n');
 }
 
 describe('the shipped bundles', () => {

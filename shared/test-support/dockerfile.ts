@@ -18,6 +18,16 @@ export function dockerfilelintIssues(dockerfile: string): unknown[] {
   return report.files[0].issues;
 }
 
+/** shared/Dockerfile's exec-form `CMD`: the Node flags the image runs the bundle with, and its entry file. */
+export function imageCommand(): { nodeFlags: string[]; entry: string } {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(ECS_DOCKERFILE, 'utf8'));
+  if (!cmd) throw new Error('shared/Dockerfile has no exec-form CMD');
+  const [node, ...args] = JSON.parse(cmd[1]!) as string[];
+  const entry = args.pop();
+  if (node !== 'node' || !entry) throw new Error('shared/Dockerfile does not run node <entry>');
+  return { nodeFlags: args, entry };
+}
+
 /**
  * The checks shared/Dockerfile gets for each ECS sample, with no Docker engine: it lints clean,
  * builds on the builder's platform in one stage and runs non-root on Node 22 in another with no
@@ -107,9 +117,10 @@ export function describeSampleDockerfile(sample: EcsSample, bundle: string): voi
       const dist = join(REPO_ROOT, sample, 'dist');
       const map = JSON.parse(readFileSync(join(dist, `${bundle}.map`), 'utf8')) as { sourcesContent?: unknown };
       expect(map.sourcesContent).toBeUndefined();
-      const [, ...flags] = JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]!) as string[];
+      const { nodeFlags, entry } = imageCommand();
+      expect(entry).toBe(bundle);
       // Production without MCP_ALLOWED_HOSTS stops at start with a ConfigError: a crash at a known line.
-      const crash = spawnSync(process.execPath, flags, { cwd: dist, env: { PATH: process.env.PATH, NODE_ENV: 'production' }, encoding: 'utf8', timeout: 20_000 });
+      const crash = spawnSync(process.execPath, [...nodeFlags, entry], { cwd: dist, env: { PATH: process.env.PATH, NODE_ENV: 'production' }, encoding: 'utf8', timeout: 20_000 });
       expect(crash.status).not.toBe(0);
       expect(crash.stderr).toMatch(/at loadConfig \(.*shared\/src\/config\.ts:\d+:\d+\)/);
     });

@@ -28,12 +28,15 @@ import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import autocannon from 'autocannon';
 import { buildSync } from 'esbuild';
 
 import { startDynalite } from '../../local/dynalite';
+import { bundleOptions } from '../../shared/build-bundle';
+import { imageCommand } from '../../shared/test-support/dockerfile';
 import { startServerProcess, type ServerProcess } from '../../local/processes';
 import { loadSessionConfig } from '../src/session-config';
 
@@ -52,29 +55,37 @@ const repo = join(__dirname, '../..');
 /** Builds the workspace's bundle as shared/Dockerfile does, and returns it with the Node flags of its CMD. */
 function shipped(workspace: string): { bundle: string; nodeOptions: string } {
   execFileSync('npm', ['run', 'build', '--workspace', workspace], { cwd: repo, stdio: 'ignore' });
-  return { bundle: join(repo, workspace, 'dist', 'main.js'), nodeOptions: imageNodeOptions() };
+  return { bundle: join(repo, workspace, 'dist', 'main.mjs'), nodeOptions: imageNodeOptions() };
 }
 
 /** The Node flags of shared/Dockerfile's CMD. */
 function imageNodeOptions(): string {
-  const cmd = readFileSync(join(repo, 'shared/Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m);
-  if (!cmd) throw new Error('shared/Dockerfile has no exec-form CMD');
-  const [node, ...args] = JSON.parse(cmd[1]!) as string[];
-  if (node !== 'node' || args.pop() !== 'main.js') throw new Error('shared/Dockerfile does not run node main.js');
-  return args.join(' ');
+  const { nodeFlags, entry } = imageCommand();
+  if (entry !== 'main.mjs') throw new Error('shared/Dockerfile does not run node main.mjs');
+  return nodeFlags.join(' ');
 }
+
+const bareExpress = join(repo, 'stateless-mcp-on-ecs/bench/bare-express.ts');
 
 /**
  * The stateless sample's bare Express endpoint (the floor of its throughput ratios), bundled as this
- * sample's `build` script bundles it (a source map without the sources): what an Express process
- * costs before any MCP code.
+ * sample's `build` script bundles it (shared/build-bundle.ts): what an Express process costs before any MCP code.
  */
 function bareExpressBundle(): string {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'bare-express-')), 'main.js');
-  const options = { bundle: true, platform: 'node', target: 'node22', minify: true, sourcemap: true, sourcesContent: false } as const;
-  buildSync({ ...options, entryPoints: [join(repo, 'stateless-mcp-on-ecs/bench/bare-express.ts')], outfile, logLevel: 'error' });
+  const outdir = mkdtempSync(join(tmpdir(), 'bare-express-'));
+  buildSync({ ...bundleOptions(bareExpress, outdir), logLevel: 'error' });
+  return join(outdir, 'main.mjs');
+}
+
+/** The same endpoint as the baseline before 2026-11-30 had it: one minified CommonJS file, with a map without the sources. */
+function bareExpressCommonJs(): string {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'bare-express-cjs-')), 'main.js');
+  buildSync({ entryPoints: [bareExpress], outfile, bundle: true, platform: 'node', target: 'node22', minify: true, sourcemap: true, sourcesContent: false, logLevel: 'error' });
   return outfile;
 }
+
+/** The bench's memory reading, preloaded into a bundle (run with --expose-gc). */
+const memoryProbe = pathToFileURL(join(__dirname, 'memory-probe.mjs')).href;
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const echo = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hello' } } });
@@ -121,7 +132,7 @@ interface Memory {
 }
 
 /**
- * Reads the server's memory on an idle process after a full GC (gc-server.ts). After heavy traffic
+ * Reads the server's memory on an idle process after a full GC (memory-probe.mjs). After heavy traffic
  * the allocator hands freed memory back to the OS over tens of seconds, so a reading is repeated
  * until RSS stops falling (at most 5): what stays is what the sessions hold.
  */
@@ -171,7 +182,7 @@ async function openListening(mcp: string, count: number, agent: Agent, streams: 
 }
 
 /**
- * Growth per idle session, each reading taken on an idle process after a full GC (gc-server.ts):
+ * Growth per idle session, each reading taken on an idle process after a full GC (memory-probe.mjs):
  * `idleSessions` sessions after initialize + initialized, against the same process before them;
  * then the same sessions each with a GET stream open. RSS is what the task pays; the live heap is
  * what the sessions hold; the V8 heap is what V8 has committed to hold it (live objects, and the
@@ -217,12 +228,13 @@ async function restingRss(processes: Array<{ entry: string; env: NodeJS.ProcessE
 /** The three memory targets of issue #18, on the shipped bundle with the image's flags. */
 async function memoryTargets(statefulShipped: { bundle: string; nodeOptions: string }, servers: ServerProcess[]): Promise<void> {
   const processEnv = { ...env, NODE_OPTIONS: statefulShipped.nodeOptions };
-  const [stateful, bare] = await restingRss([
+  const [stateful, bare, bareCommonJs] = await restingRss([
     { entry: statefulShipped.bundle, env: processEnv },
     { entry: bareExpressBundle(), env: processEnv },
+    { entry: bareExpressCommonJs(), env: processEnv },
   ]);
-  // gc-server.ts runs the same bundle with the same flags, and reads memory on SIGUSR2.
-  const fresh = await startServerProcess(join(__dirname, 'gc-server.ts'), { ...env, NODE_OPTIONS: `--expose-gc ${statefulShipped.nodeOptions}` });
+  // The same bundle with the same flags, and a memory reading on SIGUSR2.
+  const fresh = await startServerProcess(statefulShipped.bundle, { ...env, NODE_OPTIONS: `--expose-gc --import ${memoryProbe} ${statefulShipped.nodeOptions}` });
   servers.push(fresh);
   const { idle, listening } = await perIdleSession(fresh);
   await fresh.stop('SIGKILL');
@@ -230,6 +242,7 @@ async function memoryTargets(statefulShipped: { bundle: string; nodeOptions: str
   const line = (m: Memory) => `RSS ${kb(m.rss)}   V8 heap ${kb(m.heapTotal)}   live heap ${kb(m.heapUsed)}`;
   const flags = statefulShipped.nodeOptions || 'no flags';
   console.log(`process at rest, before any session (${flags})   RSS ${stateful!.toFixed(1)} MiB   bare Express ${bare!.toFixed(1)} MiB   ${(stateful! / bare!).toFixed(2)}x bare   (target <= 1.3x)`);
+  console.log(`  against bare Express as one minified CommonJS file (the baseline before 2026-11-30)   ${bareCommonJs!.toFixed(1)} MiB   ${(stateful! / bareCommonJs!).toFixed(2)}x`);
   console.log(`memory per idle session (initialize + initialized)   ${line(idle)}   (target: RSS <= 30 KB; ${idleSessions.toLocaleString('en')} sessions)`);
   console.log(`memory per idle session with a GET stream            ${line(listening)}   (target: RSS <= 45 KB)`);
 }
@@ -441,11 +454,11 @@ async function main() {
     const kb = (n: number) => `${n.toFixed(1).padStart(6)} KB`;
     const line = (m: Memory) => `RSS ${kb(m.rss)}   V8 heap ${kb(m.heapTotal)}   live heap ${kb(m.heapUsed)}`;
 
-    const worstServer = await startServerProcess(join(__dirname, 'gc-server.ts'), { ...worstEnv, NODE_OPTIONS: `--expose-gc ${statefulShipped.nodeOptions}` });
+    const worstServer = await startServerProcess(statefulShipped.bundle, { ...worstEnv, NODE_OPTIONS: `--expose-gc --import ${memoryProbe} ${statefulShipped.nodeOptions}` });
     servers.push(worstServer);
     const worst = await worstCase(worstServer);
     await worstServer.stop('SIGKILL');
-    // The baseline for the cap is the shipped process as the task runs it (gc-server.ts adds tsx), warmed up and at rest.
+    // The baseline for the cap is the shipped process as the task runs it (without the probe), warmed up and at rest.
     const stateful = await start(statefulShipped.bundle, statefulShipped.nodeOptions);
     for (let i = 0; i < 50; i++) await openSession(`${stateful.url}/mcp`);
     await fill(`${stateful.url}/mcp`, [await openSession(`${stateful.url}/mcp`)]);

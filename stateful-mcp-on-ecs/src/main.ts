@@ -10,7 +10,6 @@
 import { detectInstance, loadConfig, MetricSink, runServer } from '@mcp-on-aws/shared';
 
 import { createStatefulServer } from './app';
-import { durableSessionStoreFromEnv } from './durable/durable-session-store';
 import { loadSessionConfig } from './session-config';
 
 const config = loadConfig();
@@ -19,10 +18,18 @@ const sessionConfig = loadSessionConfig();
 // One sink for the sessions and the store: `LiveSessions`, new sessions, takeovers, forwards, store calls.
 const metrics = new MetricSink(config.metrics);
 
-// Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
 // Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory. With it and a shared
 // MCP_REQUEST_STATE_KEY, the store forwards requests between instances (durable/forwarding.ts).
+// Imported only with a table: the image's build puts it in a chunk of its own (the DynamoDB client, undici),
+// which a memory-mode process never loads (about 20 MiB less at rest; BENCHMARKS.md, issue #18).
+async function durableStore() {
+  if (!process.env.MCP_SESSION_TABLE) return undefined;
+  const { durableSessionStoreFromEnv } = await import('./durable/durable-session-store');
+  return durableSessionStoreFromEnv(process.env, sessionConfig, instance, config, metrics);
+}
+
+// Listens on PORT (8080) and HOST (loopback; the Dockerfile sets 0.0.0.0), drains on SIGTERM.
 runServer(
-  async () => createStatefulServer({ config, sessionConfig, instance, metrics, sessionStore: await durableSessionStoreFromEnv(process.env, sessionConfig, instance, config, metrics) }),
+  async () => createStatefulServer({ config, sessionConfig, instance, metrics, sessionStore: await durableStore() }),
   { config, instance },
 );

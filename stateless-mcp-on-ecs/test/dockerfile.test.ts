@@ -1,4 +1,4 @@
 /** No Docker engine runs here, so the image is checked in parts (shared/Dockerfile builds the stateful ECS sample too). */
 import { describeSampleDockerfile } from '../../shared/test-support/dockerfile';
 
-describeSampleDockerfile('stateless-mcp-on-ecs', 'main.js');
+describeSampleDockerfile('stateless-mcp-on-ecs', 'main.mjs');

@@ -3,6 +3,8 @@
  * `OTEL_EXPORTER_OTLP_ENDPOINT` (the ADOT collector beside it in the task) and sends its spans there
  * over OTLP/HTTP. A loopback receiver stands in for the collector and reads what arrives.
  */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 import { startServerProcess } from '../../local/processes';
+import { imageCommand } from '../../shared/test-support/dockerfile';
 
 const PARENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -34,10 +37,22 @@ async function startReceiver(): Promise<{ server: Server; url: string; exports: 
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports };
 }
 
-describe('spans exported over OTLP/HTTP, as the ADOT collector sidecar receives them', () => {
+/** The image's bundle, built as shared/Dockerfile builds it (the SDK is a chunk it loads only with tracing on), with the CMD's flags. */
+function imageBundle(): { entry: string; env: NodeJS.ProcessEnv } {
+  execFileSync('npm', ['run', 'build', '--workspace', 'stateless-mcp-on-ecs'], { cwd: join(__dirname, '../..'), stdio: 'ignore' });
+  const { nodeFlags, entry } = imageCommand();
+  const production = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64'), MCP_AUTH: 'none' };
+  return { entry: join(__dirname, '../dist', entry), env: { ...production, NODE_OPTIONS: nodeFlags.join(' ') } };
+}
+
+describe.each([
+  ['src/ through tsx', () => ({ entry: join(__dirname, '../src/main.ts'), env: {} })],
+  ['the image\'s bundle', imageBundle],
+])('spans exported over OTLP/HTTP, as the ADOT collector sidecar receives them (%s)', (_, serverEntry) => {
   it('sends the SERVER span of a tools/call, a child of the client\'s traceparent, by the time the drained process exits', async () => {
     const receiver = await startReceiver();
-    const server = await startServerProcess(join(__dirname, '../src/main.ts'), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'stateless-mcp-on-ecs' });
+    const { entry, env } = serverEntry();
+    const server = await startServerProcess(entry, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'stateless-mcp-on-ecs' });
     try {
       const client = new Client({ name: 'otlp-test', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { traceparent: `00-${PARENT_TRACE}-00f067aa0ba902b7-01` } } }));

@@ -1,10 +1,10 @@
 /**
- * The stateful server for the memory benchmark: the production bundle (dist/main.js, built as
- * shared/Dockerfile builds it) plus a memory reading on SIGUSR2 (run with --expose-gc). Measuring
- * the bundle matters: tsx, which runs src/ in development, wraps every closure in a `__name` call
- * that gives it its own property store: 2-4 KB more live heap per session than the code that ships.
+ * The memory benchmark's reading, preloaded into the production bundle (dist/main.mjs, built as
+ * shared/Dockerfile builds it) with `node --expose-gc --import`: a memory reading on SIGUSR2. Plain
+ * JavaScript, so the process runs nothing through tsx: measuring the bundle matters, as tsx, which
+ * runs src/ in development, wraps every closure in a `__name` call that gives it its own property
+ * store: 2-4 KB more live heap per session than the code that ships.
  */
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 const IDLE_MS = 12_000;
 
-const gc = (globalThis as { gc?: () => void }).gc;
+const { gc } = globalThis;
 if (!gc) throw new Error('run with --expose-gc');
 
 process.on('SIGUSR2', async () => {
@@ -25,5 +25,3 @@ process.on('SIGUSR2', async () => {
   const { rss, heapTotal, heapUsed } = process.memoryUsage();
   process.stdout.write(`${JSON.stringify({ msg: 'memory', rss, heapTotal, heapUsed })}\n`);
 });
-
-require(join(__dirname, '../dist/main.js'));
