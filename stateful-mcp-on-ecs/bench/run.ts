@@ -20,6 +20,7 @@
  *   npm run bench -w stateful-mcp-on-ecs          (BENCH_SECONDS=10 by default: the load time per server)
  *   npm run bench -w stateful-mcp-on-ecs -- forwarding     (only the forwarded against sticky comparison)
  *   npm run bench -w stateful-mcp-on-ecs -- memory         (only the process at rest and the idle sessions)
+ *   BENCH_EARLIER_BUNDLE=/tmp/before/main.js npm run bench -w stateful-mcp-on-ecs -- memory   (and an earlier build's figures, same run)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +42,8 @@ import { startServerProcess, type ServerProcess } from '../../local/processes';
 import { loadSessionConfig } from '../src/session-config';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+/** An earlier build's entry (a copy of dist/ from another commit), measured in the same run, at rest in the same rounds: before and after from one run. */
+const earlierBundle = process.env.BENCH_EARLIER_BUNDLE;
 const connections = 20;
 /** As many as the issue's figures: per-session costs of a few KB need thousands to stand out of the noise. */
 const idleSessions = 2_000;
@@ -228,23 +231,34 @@ async function restingRss(processes: Array<{ entry: string; env: NodeJS.ProcessE
 /** The three memory targets of issue #18, on the shipped bundle with the image's flags. */
 async function memoryTargets(statefulShipped: { bundle: string; nodeOptions: string }, servers: ServerProcess[]): Promise<void> {
   const processEnv = { ...env, NODE_OPTIONS: statefulShipped.nodeOptions };
-  const [stateful, bare, bareCommonJs] = await restingRss([
+  const [stateful, bare, bareCommonJs, earlier] = await restingRss([
     { entry: statefulShipped.bundle, env: processEnv },
     { entry: bareExpressBundle(), env: processEnv },
     { entry: bareExpressCommonJs(), env: processEnv },
+    ...(earlierBundle ? [{ entry: earlierBundle, env: processEnv }] : []),
   ]);
   // The same bundle with the same flags, and a memory reading on SIGUSR2.
-  const fresh = await startServerProcess(statefulShipped.bundle, { ...env, NODE_OPTIONS: `--expose-gc --import ${memoryProbe} ${statefulShipped.nodeOptions}` });
-  servers.push(fresh);
-  const { idle, listening } = await perIdleSession(fresh);
-  await fresh.stop('SIGKILL');
+  const perSessionOf = async (bundle: string) => {
+    const fresh = await startServerProcess(bundle, { ...env, NODE_OPTIONS: `--expose-gc --import ${memoryProbe} ${statefulShipped.nodeOptions}` });
+    servers.push(fresh);
+    const costs = await perIdleSession(fresh);
+    await fresh.stop('SIGKILL');
+    return costs;
+  };
+  const { idle, listening } = await perSessionOf(statefulShipped.bundle);
+  const earlierCosts = earlierBundle ? await perSessionOf(earlierBundle) : undefined;
   const kb = (n: number) => `${n.toFixed(1).padStart(6)} KB`;
   const line = (m: Memory) => `RSS ${kb(m.rss)}   V8 heap ${kb(m.heapTotal)}   live heap ${kb(m.heapUsed)}`;
   const flags = statefulShipped.nodeOptions || 'no flags';
   console.log(`process at rest, before any session (${flags})   RSS ${stateful!.toFixed(1)} MiB   bare Express ${bare!.toFixed(1)} MiB   ${(stateful! / bare!).toFixed(2)}x bare   (target <= 1.3x)`);
   console.log(`  against bare Express as one minified CommonJS file (the baseline before 2026-11-30)   ${bareCommonJs!.toFixed(1)} MiB   ${(stateful! / bareCommonJs!).toFixed(2)}x`);
+  if (earlier !== undefined) console.log(`  the earlier build (${earlierBundle})   ${earlier.toFixed(1)} MiB   ${(earlier / bare!).toFixed(2)}x bare, ${(earlier / bareCommonJs!).toFixed(2)}x the CommonJS bare`);
   console.log(`memory per idle session (initialize + initialized)   ${line(idle)}   (target: RSS <= 30 KB; ${idleSessions.toLocaleString('en')} sessions)`);
   console.log(`memory per idle session with a GET stream            ${line(listening)}   (target: RSS <= 45 KB)`);
+  if (earlierCosts) {
+    console.log(`  the earlier build, per idle session                ${line(earlierCosts.idle)}`);
+    console.log(`  the earlier build, per idle session with a stream  ${line(earlierCosts.listening)}`);
+  }
 }
 
 /** The shipped bounds on stored events (MCP_EVENT_BYTES_PER_SESSION and friends at their defaults). */
