@@ -1,11 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { DockerIgnoreStrategy } from 'aws-cdk-lib';
+import { build } from 'esbuild';
 
 import { ECS_DOCKERFILE, ECS_SAMPLES, REPO_ROOT, dockerignorePatterns, imageAssetProps, type EcsSample } from '../infra/image';
 import { startServerProcess } from '../../local/processes';
+import { bundleOptions } from '../build-bundle';
 
 /**
  * dockerfilelint's issues for a Dockerfile. The linter (1.8, the last release) predates `FROM`
@@ -26,6 +29,16 @@ export function imageCommand(): { nodeFlags: string[]; entry: string } {
   const entry = args.pop();
   if (node !== 'node' || !entry) throw new Error('shared/Dockerfile does not run node <entry>');
   return { nodeFlags: args, entry };
+}
+
+/**
+ * A sample's bundle as its `build` script makes it (shared/build-bundle.ts), in a fresh folder of its
+ * own: suites running at once never rebuild a bundle another one is running. Returns the `CMD`'s entry in it.
+ */
+export async function buildImageBundle(sample: EcsSample): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `${sample}-bundle-`));
+  await build({ ...bundleOptions(join(REPO_ROOT, sample, 'src/main.ts'), dir), logLevel: 'error' });
+  return join(dir, imageCommand().entry);
 }
 
 /**

@@ -4,9 +4,8 @@
  * never loads the durable store's code or the OpenTelemetry SDK (about 20 MiB of RSS at rest); a
  * process with `MCP_SESSION_TABLE` loads the store's chunk and keeps its sessions in the table.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,12 +13,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynalite, type LocalDynamo } from '../../local/dynalite';
 import { startServerProcess } from '../../local/processes';
 import { raw } from '../../shared/test/support/raw-http';
-import { imageCommand } from '../../shared/test-support/dockerfile';
+import { buildImageBundle, imageCommand } from '../../shared/test-support/dockerfile';
 import { META, pk, sessionTable } from '../src/durable/table';
 import { rawSession } from './support/stateful';
-
-const REPO_ROOT = join(__dirname, '../..');
-const DIST = join(__dirname, '../dist');
 
 /** The files a module loads before it runs: its static imports, recursively (esbuild writes them as `from"./x.mjs"` or `import"./x.mjs"`). */
 function staticallyLoaded(file: string, seen = new Set<string>()): Set<string> {
@@ -35,7 +31,8 @@ function staticallyLoaded(file: string, seen = new Set<string>()): Set<string> {
 const dynamicallyImported = (file: string) => [...readFileSync(file, 'utf8').matchAll(/import\("(\.\.?\/[^"]+\.mjs)"\)/g)].map(([, path]) => join(dirname(file), path!));
 
 describe('the stateful bundle, as the image runs it', () => {
-  const { nodeFlags, entry } = imageCommand();
+  const { nodeFlags } = imageCommand();
+  let main: string;
   const production = {
     NODE_ENV: 'production',
     NODE_OPTIONS: nodeFlags.join(' '),
@@ -44,18 +41,19 @@ describe('the stateful bundle, as the image runs it', () => {
     MCP_AUTH: 'none', // production mode needs an authentication decision; these tests are about the bundle
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--workspace', 'stateful-mcp-on-ecs'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  beforeAll(async () => {
+    main = await buildImageBundle('stateful-mcp-on-ecs');
   }, 60_000);
+  afterAll(() => main && rmSync(dirname(main), { recursive: true, force: true }));
 
   it('starts without the durable store (DynamoDB client, undici) or the OpenTelemetry SDK: each is a chunk loaded only by import()', () => {
-    const atStart = [...staticallyLoaded(join(DIST, entry))];
+    const atStart = [...staticallyLoaded(main)];
     const later = atStart.flatMap(dynamicallyImported).filter((file) => !atStart.includes(file));
     const holding = (files: string[], code: string) => files.filter((file) => readFileSync(file, 'utf8').includes(code));
     // Text only each library's code has: the DynamoDB API version, an undici error code, the OTLP exporter's path.
     for (const code of ['"DynamoDB_20120810"', 'UND_ERR_CONNECT_TIMEOUT', 'v1/traces']) {
       expect([code, holding(atStart, code)]).toEqual([code, []]);
-      expect([code, holding(later, code)]).toEqual([code, [expect.stringContaining(join(DIST, 'chunks'))]]);
+      expect([code, holding(later, code)]).toEqual([code, [expect.stringContaining(join(dirname(main), 'chunks'))]]);
     }
   });
 
@@ -67,7 +65,7 @@ describe('the stateful bundle, as the image runs it', () => {
     afterAll(() => dynamo?.stop());
 
     it('loads the durable store and keeps the session it opens, and its counter, in the table', async () => {
-      const server = await startServerProcess(join(DIST, entry), { ...production, MCP_SESSION_TABLE: 'bundle-sessions', MCP_DYNAMODB_ENDPOINT: dynamo.endpoint });
+      const server = await startServerProcess(main, { ...production, MCP_SESSION_TABLE: 'bundle-sessions', MCP_DYNAMODB_ENDPOINT: dynamo.endpoint });
       const table = sessionTable('bundle-sessions', dynamo.endpoint);
       try {
         const mcp = `${server.url}/mcp`;

@@ -3,16 +3,16 @@
  * `OTEL_EXPORTER_OTLP_ENDPOINT` (the ADOT collector beside it in the task) and sends its spans there
  * over OTLP/HTTP. A loopback receiver stands in for the collector and reads what arrives.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 import { startServerProcess } from '../../local/processes';
-import { imageCommand } from '../../shared/test-support/dockerfile';
+import { buildImageBundle, imageCommand } from '../../shared/test-support/dockerfile';
 
 const PARENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -38,20 +38,19 @@ async function startReceiver(): Promise<{ server: Server; url: string; exports: 
 }
 
 /** The image's bundle, built as shared/Dockerfile builds it (the SDK is a chunk it loads only with tracing on), with the CMD's flags. */
-function imageBundle(): { entry: string; env: NodeJS.ProcessEnv } {
-  execFileSync('npm', ['run', 'build', '--workspace', 'stateless-mcp-on-ecs'], { cwd: join(__dirname, '../..'), stdio: 'ignore' });
-  const { nodeFlags, entry } = imageCommand();
+async function imageBundle(): Promise<{ entry: string; env: NodeJS.ProcessEnv; cleanup: () => void }> {
   const production = { NODE_ENV: 'production', MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_REQUEST_STATE_KEY: randomBytes(32).toString('base64'), MCP_AUTH: 'none' };
-  return { entry: join(__dirname, '../dist', entry), env: { ...production, NODE_OPTIONS: nodeFlags.join(' ') } };
+  const entry = await buildImageBundle('stateless-mcp-on-ecs');
+  return { entry, env: { ...production, NODE_OPTIONS: imageCommand().nodeFlags.join(' ') }, cleanup: () => rmSync(dirname(entry), { recursive: true, force: true }) };
 }
 
 describe.each([
-  ['src/ through tsx', () => ({ entry: join(__dirname, '../src/main.ts'), env: {} })],
+  ['src/ through tsx', async () => ({ entry: join(__dirname, '../src/main.ts'), env: {}, cleanup: undefined })],
   ['the image\'s bundle', imageBundle],
 ])('spans exported over OTLP/HTTP, as the ADOT collector sidecar receives them (%s)', (_, serverEntry) => {
   it('sends the SERVER span of a tools/call, a child of the client\'s traceparent, by the time the drained process exits', async () => {
     const receiver = await startReceiver();
-    const { entry, env } = serverEntry();
+    const { entry, env, cleanup } = await serverEntry();
     const server = await startServerProcess(entry, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'stateless-mcp-on-ecs' });
     try {
       const client = new Client({ name: 'otlp-test', version: '1.0.0' });
@@ -63,6 +62,7 @@ describe.each([
     } finally {
       await server.stop('SIGKILL');
       receiver.server.close();
+      cleanup?.();
     }
     const traces = receiver.exports.filter((e) => e.path === '/v1/traces');
     expect(traces.length).toBeGreaterThan(0);
