@@ -21,7 +21,7 @@ const metrics = new MetricSink(config.metrics);
 // Without MCP_SESSION_TABLE there is no durable store: plain sticky sessions, in memory. With it and a shared
 // MCP_REQUEST_STATE_KEY, the store forwards requests between instances (durable/forwarding.ts).
 // Imported only with a table: the image's build puts it in a chunk of its own (the DynamoDB client, undici),
-// which a memory-mode process never loads (about 20 MiB less at rest; BENCHMARKS.md, issue #18).
+// which a memory-mode process never loads (BENCHMARKS.md, issue #18).
 async function durableStore() {
   if (!process.env.MCP_SESSION_TABLE) return undefined;
   const { durableSessionStoreFromEnv } = await import('./durable/durable-session-store');

@@ -1,7 +1,7 @@
 /**
  * The bundle the image ships (shared/build-bundle.ts: ESM, split into chunks), run as the image runs
  * it: plain Node with the Dockerfile CMD's flags and `NODE_ENV=production`. A memory-mode process
- * never loads the durable store's code or the OpenTelemetry SDK (about 20 MiB of RSS at rest); a
+ * never loads the durable store's code or the OpenTelemetry SDK (together 22 MiB of RSS at rest); a
  * process with `MCP_SESSION_TABLE` loads the store's chunk and keeps its sessions in the table.
  */
 import { randomBytes } from 'node:crypto';
