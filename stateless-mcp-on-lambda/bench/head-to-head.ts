@@ -12,43 +12,23 @@
  *
  *   npm run bench:h2h -w stateless-mcp-on-lambda -- /path/to/before.js [/path/to/other.js ...]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
-import { invokeToEnd, type StreamingHandler } from '../../local/lambda-runtime';
 import { startJwtIssuer } from '../../shared/test-support/jwt-issuer';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
-import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from '../test/support/events';
+import { HOST, json, restEvent, rpc } from '../test/support/events';
 import { median, signed } from './stats';
+import { benchEnv, ERAS, warmCall, type Era } from './warm-environment';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const COLD_ROUNDS = Number(process.env.COLD_ROUNDS ?? 25);
-const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 5).toString('base64'), MCP_AUTH: 'none' };
+const env = benchEnv;
 const RESOURCE = `https://${HOST}/prod/mcp`;
-const ERAS = {
-  '2025 era': restEvent({ headers: json, body: rpc('tools/call', { name: 'echo', arguments: { message: 'x' } }) }),
-  '2026 era': restEvent({ headers: modernHeaders('tools/call', 'echo'), body: rpc('tools/call', { name: 'echo', arguments: { message: 'x' }, _meta: modernMeta }) }),
-};
-type Era = keyof typeof ERAS;
-
-/** The worker: one warm execution environment of one bundle, one era; prints µs per call. */
-async function warmProcess(bundle: string, era: Era): Promise<void> {
-  Object.assign(process.env, env);
-  const { handler } = require(bundle) as { handler: StreamingHandler };
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write; // log lines formatted, not printed
-  for (let i = 0; i < 2_000; i++) await invokeToEnd(handler, ERAS[era]);
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < 3_000; i++) if ((await invokeToEnd(handler, ERAS[era])).statusCode !== 200) throw new Error('call failed');
-  const { user, system } = process.cpuUsage(cpu);
-  process.stdout.write = write;
-  console.log(JSON.stringify({ wall: ((performance.now() - started) * 1000) / 3_000, cpu: (user + system) / 3_000 }));
-}
 
 async function main(bundles: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-h2h-'));
@@ -70,8 +50,7 @@ async function main(bundles: string[]): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const era of Object.keys(ERAS) as Era[]) {
         for (const bundle of round % 2 ? [...bundles].reverse() : bundles) {
-          const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, '--warm', bundle, era], { encoding: 'utf8' });
-          const { wall, cpu } = JSON.parse(out.trim().split('\n').pop()!) as { wall: number; cpu: number };
+          const { wall, cpu } = warmCall(bundle, era);
           const samples = warm.get(`${era} ${bundle}`) ?? { wall: [], cpu: [] };
           samples.wall.push(wall);
           samples.cpu.push(cpu);
@@ -138,8 +117,7 @@ function coldStart(invoker: string, bundle: string, env: NodeJS.ProcessEnv, even
   });
 }
 
-const [flag, ...args] = process.argv.slice(2);
-void (flag === '--warm' ? warmProcess(args[0]!, args[1] as Era) : main(flag === undefined ? [] : [flag, ...args])).catch((error) => {
+void main(process.argv.slice(2)).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -15,7 +15,9 @@
  *     stand-in (../../local/lambda-runtime) and read to its end, against the baseline of a buffered
  *     hono/aws-lambda handler that answers a constant JSON body (the adapter alone), measured in the
  *     same run; hono's `streamHandle` with the same constant body shows what streaming itself costs.
- *     The two eras run in alternating rounds (medians), each in wall and in CPU time;
+ *     The target lines come from warm execution environments of the shipped bundle alone, one
+ *     process each (./warm-environment), five per era in turn (medians), each in wall and in CPU
+ *     time (the process's, all threads); the comparisons below them run in this process;
  *   - authentication: the same cold start and warm calls with a bearer token checked by the
  *     function, against the same bundle with `MCP_AUTH=none` in the same run. The issuer is
  *     ../../shared/test-support/jwt-issuer on loopback, so the cold start's JWKS fetch is a
@@ -40,13 +42,14 @@ import { startJwtIssuer } from '../../shared/test-support/jwt-issuer';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from '../test/support/events';
 import { median, signed } from './stats';
+import { benchEnv, ERAS, warmCall } from './warm-environment';
 
 const RUNS = 15;
 const WARM_CALLS = 2_000;
 /** Issue #18's targets: a warm call, and what the sample may add to the SDK floor's cold start. */
 const WARM_TARGET_MS = 0.5;
 const ADDED_COLD_START_TARGET_MS = 15;
-const env = { ...process.env, NODE_ENV: 'production', MCP_ALLOWED_HOSTS: HOST, MCP_REQUEST_STATE_KEY: Buffer.alloc(32, 5).toString('base64'), MCP_AUTH: 'none' };
+const env = benchEnv;
 const toolsList = [restEvent({ headers: json, body: rpc('tools/list') })];
 /** The public URL of `/mcp` the token is for, as the stack sets it (`restEvent`'s stage is `prod`). */
 const RESOURCE = `https://${HOST}/prod/mcp`;
@@ -176,7 +179,7 @@ async function main() {
     const modern = restEvent({ headers: modernHeaders('tools/call', 'echo'), body: rpc('tools/call', { name: 'echo', arguments: { message: 'x' }, _meta: modernMeta }) });
     const adapterMs = (await perCall(() => adapter(legacy as never))).wall;
     const streamingMs = (await perCall(() => invokeToEnd(streamingAdapter, legacy))).wall;
-    const [legacyCall, modernCall] = await paired(() => invokeToEnd(handler, legacy), () => invokeToEnd(handler, modern));
+    const [legacyCall, modernCall] = environments(shipped);
     const withToken = (event: ReturnType<typeof restEvent>) => ({ ...event, headers: { ...event.headers, Authorization: authorization }, multiValueHeaders: { ...event.multiValueHeaders, Authorization: [authorization] } });
     const [{ wall: legacyOffMs }, { wall: legacyAuthMs }] = await paired(() => invokeToEnd(handler, legacy), () => invokeToEnd(authHandler, withToken(legacy)));
     const [{ wall: modernOffMs }, { wall: modernAuthMs }] = await paired(() => invokeToEnd(handler, modern), () => invokeToEnd(authHandler, withToken(modern)));
@@ -258,6 +261,19 @@ async function perCall(call: () => Promise<{ statusCode: number }>, calls = WARM
   } finally {
     process.stdout.write = write;
   }
+}
+
+/** The targets' figures: warm execution environments of the shipped bundle alone (./warm-environment), the eras in turn, medians. */
+function environments(bundle: string, rounds = 5): [PerCall, PerCall] {
+  const calls: PerCall[][] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    Object.keys(ERAS).forEach((era, i) => {
+      const { wall, cpu } = warmCall(bundle, era as keyof typeof ERAS);
+      calls[i]!.push({ wall: wall / 1000, cpu: cpu / 1000 });
+    });
+  }
+  const [legacy, modern] = calls.map((c) => ({ wall: median(c.map((call) => call.wall)), cpu: median(c.map((call) => call.cpu)) }));
+  return [legacy!, modern!];
 }
 
 /** Two kinds of call in alternating rounds, medians: load from elsewhere hits both alike. */
