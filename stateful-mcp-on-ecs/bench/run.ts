@@ -21,6 +21,8 @@
  *   npm run bench -w stateful-mcp-on-ecs -- forwarding     (only the forwarded against sticky comparison)
  *   npm run bench -w stateful-mcp-on-ecs -- memory         (only the process at rest and the idle sessions)
  *   BENCH_EARLIER_BUNDLE=/tmp/before/main.js npm run bench -w stateful-mcp-on-ecs -- memory   (and an earlier build's figures, same run)
+ *   BENCH_SESSIONS=4000 npm run bench -w stateful-mcp-on-ecs -- memory   (more idle sessions: a process that rests with freed pages
+ *     absorbs the first sessions' growth, which fewer sessions show as less memory per session)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,7 +48,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const earlierBundle = process.env.BENCH_EARLIER_BUNDLE;
 const connections = 20;
 /** As many as the issue's figures: per-session costs of a few KB need thousands to stand out of the noise. */
-const idleSessions = 2_000;
+const idleSessions = Number(process.env.BENCH_SESSIONS ?? 2_000);
 /** Enough sessions that, filled, their events pass the process bound (32 MiB / 256 KiB = 128 sessions). */
 const worstSessions = 500;
 // The image's environment (shared/Dockerfile: NODE_ENV=production, which wants a key and an authentication decision).
