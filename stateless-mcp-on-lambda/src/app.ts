@@ -100,7 +100,7 @@ export function createLambdaApp({ config, instance, mcp, log }: LambdaAppOptions
   };
 
   const guard: MiddlewareHandler<Env> = async (c, next) => {
-    // A repeated Host arrives joined with commas (hono joins REST's multiValueHeaders, HTTP API sends them so).
+    // A repeated Host arrives joined with commas (`Headers` joins REST's multiValueHeaders, ./events; HTTP API sends them so).
     const refusal = methodRefusal(c.req.method, 'POST') ?? duplicateHostRefusal(c.req.header('host')?.split(',').length ?? 0);
     if (refusal) return refused(refusal);
     const message = problem(c.req.header('host'), c.req.header('origin'));
