@@ -5,6 +5,8 @@
  * machine, load from elsewhere hits them all alike. Each server is its own process; autocannon
  * runs in this one. Server CPU time per request is printed too: it moves less than the rate when
  * other work shares the cores (`bench:handler`, in ./handler.ts, moves least).
+ * The SDK's own floor (./sdk-floor.ts: the SDK behind its Node adapter, one tool, nothing of this
+ * project) serves the same four loads in the same rounds: what no server on this SDK gets under.
  * The same server with authentication on (a bearer token checked on every call, the JWKS from
  * ../../shared/test-support/jwt-issuer on loopback, fetched once) runs in the same rounds, so its
  * cost shows against authentication off. So does the server with metrics on (`MCP_METRICS=emf`, as
@@ -55,7 +57,9 @@ const modernLoad = (method: string, params: Record<string, unknown>, name?: stri
 });
 
 const figures = ['legacy', 'modern', 'legacy-list', 'modern-list'] as const;
-const kinds = ['bare', ...figures, 'legacy-auth', 'modern-auth', 'legacy-metrics', 'modern-metrics'] as const;
+/** The same load on the SDK alone (./sdk-floor.ts): how close to its floor this server runs. */
+const floors = { legacy: 'floor-legacy', modern: 'floor-modern', 'legacy-list': 'floor-legacy-list', 'modern-list': 'floor-modern-list' } as const;
+const kinds = ['bare', ...figures, ...Object.values(floors), 'legacy-auth', 'modern-auth', 'legacy-metrics', 'modern-metrics'] as const;
 type Kind = (typeof kinds)[number];
 const labels: Record<(typeof figures)[number], string> = {
   legacy: 'tools/call echo, 2025 era',
@@ -106,6 +110,7 @@ async function main() {
   try {
     const env = { NODE_OPTIONS: nodeOptions };
     servers.push(await startServerProcess(join(__dirname, 'bare-express.ts'), env));
+    servers.push(await startServerProcess(join(__dirname, 'sdk-floor.ts'), env));
     // Its log line per request is still written, as in ECS, and drained unread.
     servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1' }));
     // As a stack configures it: a fixed resource URL (the token's audience) and the JWKS URI.
@@ -113,13 +118,17 @@ async function main() {
     const authEnv = { MCP_AUTH_ISSUER: issuer.issuer, MCP_AUTH_JWKS_URI: issuer.jwksUri, MCP_RESOURCE_URL: resource, MCP_AUTH_SCOPES: 'mcp' };
     servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1', ...authEnv }));
     servers.push(await startServerProcess(join(__dirname, '../src/main.ts'), { ...env, MCP_ALLOWED_HOSTS: '127.0.0.1', MCP_METRICS: 'emf', MCP_SERVICE_NAME: 'stateless-mcp-on-ecs' }));
-    const [bare, mcp, mcpAuth, mcpMetrics] = servers as [ServerProcess, ServerProcess, ServerProcess, ServerProcess];
+    const [bare, floor, mcp, mcpAuth, mcpMetrics] = servers as [ServerProcess, ServerProcess, ServerProcess, ServerProcess, ServerProcess];
     const targets: Record<Kind, ServerProcess> = {
       bare,
       legacy: mcp,
       modern: mcp,
       'legacy-list': mcp,
       'modern-list': mcp,
+      'floor-legacy': floor,
+      'floor-modern': floor,
+      'floor-legacy-list': floor,
+      'floor-modern-list': floor,
       'legacy-auth': mcpAuth,
       'modern-auth': mcpAuth,
       'legacy-metrics': mcpMetrics,
@@ -127,7 +136,17 @@ async function main() {
     };
     const authorization = `Bearer ${issuer.mint({ aud: resource, exp: Math.floor(Date.now() / 1000) + 3600 })}`;
     const withToken = (load: Load): Load => ({ ...load, headers: { ...load.headers, authorization } });
-    const allLoads: Record<Kind, Load> = { ...loads, 'legacy-auth': withToken(loads.legacy), 'modern-auth': withToken(loads.modern), 'legacy-metrics': loads.legacy, 'modern-metrics': loads.modern };
+    const allLoads: Record<Kind, Load> = {
+      ...loads,
+      'floor-legacy': loads.legacy,
+      'floor-modern': loads.modern,
+      'floor-legacy-list': loads['legacy-list'],
+      'floor-modern-list': loads['modern-list'],
+      'legacy-auth': withToken(loads.legacy),
+      'modern-auth': withToken(loads.modern),
+      'legacy-metrics': loads.legacy,
+      'modern-metrics': loads.modern,
+    };
 
     for (const kind of kinds) {
       await probe(targets[kind].url, allLoads[kind]);
@@ -150,6 +169,15 @@ async function main() {
         `MCP ${labels[figure]}  ${rate(figure)} req/s  ${cpu(figure)} µs CPU/req   ` +
           `${ratio.toFixed(2)}x bare (target >= ${TARGET_RATIO.toFixed(2)}x: ${met(ratio >= TARGET_RATIO)})   ` +
           `CPU/req ${cpuRatio.toFixed(2)}x bare's (target <= ${TARGET_CPU.toFixed(2)}x: ${met(cpuRatio <= TARGET_CPU)})`,
+      );
+    }
+    for (const figure of figures) {
+      const floor = floors[figure];
+      const ratio = median(samples[floor].map((s, i) => s.rate / samples.bare[i]!.rate));
+      const cpuRatio = median(samples[floor].map((s, i) => s.cpuUs / samples.bare[i]!.cpuUs));
+      const ours = median(samples[figure].map((s, i) => s.rate / samples[floor][i]!.rate));
+      console.log(
+        `  the SDK's floor, ${labels[figure]} ${rate(floor)} req/s  ${cpu(floor)} µs CPU/req   ${ratio.toFixed(2)}x bare, CPU/req ${cpuRatio.toFixed(2)}x bare's; this server ${ours.toFixed(2)}x the floor`,
       );
     }
     for (const era of ['legacy', 'modern'] as const) {
