@@ -1,36 +1,39 @@
 /**
- * Spans with the OpenTelemetry API only. The API's tracer is a no-op until a provider is registered,
- * so with tracing off a request pays one boolean check. `startTracing` registers an OTLP/HTTP
- * provider when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set, loading the SDK
- * only then; a test registers its own provider (an in-memory exporter) with `useTracerProvider`.
+ * Spans with the OpenTelemetry API only. With tracing off a request pays one boolean check, and
+ * nothing loads the API: evaluating it cost a Lambda cold start about 5 ms of CPU. `startTracing`
+ * registers an OTLP/HTTP provider when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is
+ * set, loading the API and the SDK only then; a test registers its own provider (an in-memory
+ * exporter) with `useTracerProvider`.
  */
 import { TRACEPARENT_META_KEY } from '@modelcontextprotocol/server';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TracerProvider } from '@opentelemetry/api';
+import type { Context, Span, TextMapGetter, TracerProvider } from '@opentelemetry/api';
 
 const TRACER = 'mcp-on-aws';
 
-let enabled = false;
+/** The API, once a provider is registered; spans are only started after that (`tracingEnabled`). */
+let api: typeof import('./otel-api') | undefined;
 
 export function tracingEnabled(): boolean {
-  return enabled;
+  return api !== undefined;
 }
 
 /** Makes `provider` the one spans go to, with W3C trace-context propagation. */
 export async function useTracerProvider(provider: TracerProvider): Promise<void> {
+  const loaded = await import('./otel-api');
   const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
-  trace.disable();
-  propagation.disable();
-  trace.setGlobalTracerProvider(provider);
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  enabled = true;
+  loaded.trace.disable();
+  loaded.propagation.disable();
+  loaded.trace.setGlobalTracerProvider(provider);
+  loaded.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  api = loaded;
 }
 
 /** Tracing off again (tests). */
 export function stopTracing(): void {
-  defaultParent = () => ROOT_CONTEXT;
-  trace.disable();
-  propagation.disable();
-  enabled = false;
+  defaultParent = undefined;
+  api?.trace.disable();
+  api?.propagation.disable();
+  api = undefined;
 }
 
 /**
@@ -64,8 +67,8 @@ export async function startTracing(env: NodeJS.ProcessEnv, serviceName: string):
   return () => provider.forceFlush();
 }
 
-/** Where a span without a trace context of its own hangs: the invocation's X-Ray segment on Lambda. */
-let defaultParent = (): Context => ROOT_CONTEXT;
+/** Where a span without a trace context of its own hangs: the invocation's X-Ray segment on Lambda, else a new trace. */
+let defaultParent: (() => Context) | undefined;
 
 /** `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`, which this SDK version leaves to the application. */
 function samplerFrom(env: NodeJS.ProcessEnv, sdk: typeof import('@opentelemetry/sdk-trace')): import('@opentelemetry/sdk-trace').Sampler {
@@ -90,8 +93,9 @@ const fromRecord: TextMapGetter<Record<string, unknown>> = {
  * there), else the HTTP `traceparent` header.
  */
 export function startMcpSpan(name: string, attributes: Record<string, string>, meta: Record<string, unknown> | undefined, headers: Record<string, unknown> | undefined): Span {
+  const { propagation, ROOT_CONTEXT, SpanKind, trace } = api!;
   const carrier = typeof meta?.[TRACEPARENT_META_KEY] === 'string' ? meta : headers;
-  const parent: Context = carrier ? propagation.extract(ROOT_CONTEXT, carrier, fromRecord) : defaultParent();
+  const parent: Context = carrier ? propagation.extract(ROOT_CONTEXT, carrier, fromRecord) : (defaultParent?.() ?? ROOT_CONTEXT);
   return trace.getTracer(TRACER).startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
 }
 
@@ -100,7 +104,7 @@ export function endMcpSpan(span: Span, errorType: string | undefined, message: s
   if (errorType !== undefined) {
     span.setAttribute('error.type', errorType);
     if (errorType !== 'tool_error') span.setAttribute('rpc.response.status_code', errorType);
-    span.setStatus({ code: SpanStatusCode.ERROR, ...(message !== undefined && { message }) });
+    span.setStatus({ code: api!.SpanStatusCode.ERROR, ...(message !== undefined && { message }) });
   }
   span.end();
 }
