@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -52,6 +52,7 @@ export async function serve(app: Express, { port, host, deadlineMs, timeouts = H
     headersTimeout: timeouts.requestMs,
     // Node checks the request clocks on this interval (30 s by default), so a stalled body is cut at most a tenth late.
     connectionsCheckingInterval: Math.max(10, Math.round(timeouts.requestMs / 10)),
+    ...builtForExpress(app),
   };
   const server = createServer(options, (req, res) => {
     requests.track(req, res);
@@ -67,6 +68,23 @@ export async function serve(app: Express, { port, host, deadlineMs, timeouts = H
   let stopping: Promise<void> | undefined;
   const shutdown = () => (stopping ??= drain(server, requests, deadlineMs, onShutdown, log));
   return { server, url: `http://${host}:${bound}`, shutdown };
+}
+
+/**
+ * Node's request and response classes, extended so that their objects are built on Express's
+ * prototypes. Express makes `app.request` and `app.response` the prototype of every request and
+ * response it handles, and V8 gives an object whose prototype changes after it is built a hidden
+ * class of its own: about 0.8 KB each, made on every request and held by every open SSE stream for
+ * its life. Built on them already, Express's `Object.setPrototypeOf` changes nothing.
+ */
+function builtForExpress(app: Express): { IncomingMessage: typeof IncomingMessage; ServerResponse: typeof ServerResponse } {
+  class ExpressRequest extends IncomingMessage {}
+  class ExpressResponse extends ServerResponse {}
+  Object.setPrototypeOf(ExpressRequest.prototype, app.request);
+  Object.setPrototypeOf(ExpressResponse.prototype, app.response);
+  app.request = ExpressRequest.prototype as Express['request'];
+  app.response = ExpressResponse.prototype as Express['response'];
+  return { IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse as typeof ServerResponse };
 }
 
 /** SIGTERM (ECS stopping a task) and SIGINT (Ctrl-C) drain and exit; a second signal exits at once. */
