@@ -35,7 +35,8 @@ export function strayKey(): SigningKey {
   return { kid: randomUUID(), privateKey, jwk: publicKey.export({ format: 'jwk' }) };
 }
 
-export async function startJwtIssuer(): Promise<JwtIssuer> {
+/** On `port`, or any free one: a test that brings an issuer back after an outage names the port it had. */
+export async function startJwtIssuer(port = 0): Promise<JwtIssuer> {
   const keys: SigningKey[] = [strayKey()];
   const fetches = { jwks: 0, discovery: 0 };
   const server = createServer((req, res) => {
@@ -50,7 +51,7 @@ export async function startJwtIssuer(): Promise<JwtIssuer> {
     }
     res.writeHead(404).end();
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -176,6 +176,24 @@ export function describeResourceServer({ start, health = false }: ResourceServer
     }
   });
 
+  it('accepts tokens again once an issuer that was down at the first request is back, without a restart', async () => {
+    const down = await startJwtIssuer();
+    const { port } = new URL(down.issuer);
+    await down.close();
+    const fresh = await start({ MCP_AUTH_ISSUER: down.issuer });
+    try {
+      expectRefusal(await post(fresh.url, `Bearer ${down.mint({ aud: `${fresh.url}/mcp` })}`), 503, -32000);
+      const back = await startJwtIssuer(Number(port));
+      try {
+        expect((await post(fresh.url, `Bearer ${back.mint({ aud: `${fresh.url}/mcp` })}`)).status).toBe(200);
+      } finally {
+        await back.close();
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('checks the configured resource and names the configured PRM URL (the Lambda stack\'s settings)', async () => {
     const resource = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/mcp';
     const metadata = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/.well-known/oauth-protected-resource/mcp';
