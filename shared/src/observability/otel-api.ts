@@ -1,2 +1,2 @@
 /** The parts of the OpenTelemetry API that tracing uses, imported by `./tracing` only when tracing starts. */
-export { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+export { propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';

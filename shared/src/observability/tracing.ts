@@ -6,9 +6,12 @@
  * exporter) with `useTracerProvider`.
  */
 import { TRACEPARENT_META_KEY } from '@modelcontextprotocol/server';
-import type { Context, Span, TextMapGetter, TracerProvider } from '@opentelemetry/api';
+import type { Context, Span, SpanStatusCode, TextMapGetter, TracerProvider } from '@opentelemetry/api';
 
 const TRACER = 'mcp-on-aws';
+
+/** The API's `SpanStatusCode.ERROR`, without loading the API: a span may end after tracing stopped. */
+const SPAN_STATUS_ERROR: SpanStatusCode.ERROR = 2;
 
 /** The API, once a provider is registered; spans are only started after that (`tracingEnabled`). */
 let api: typeof import('./otel-api') | undefined;
@@ -104,7 +107,7 @@ export function endMcpSpan(span: Span, errorType: string | undefined, message: s
   if (errorType !== undefined) {
     span.setAttribute('error.type', errorType);
     if (errorType !== 'tool_error') span.setAttribute('rpc.response.status_code', errorType);
-    span.setStatus({ code: api!.SpanStatusCode.ERROR, ...(message !== undefined && { message }) });
+    span.setStatus({ code: SPAN_STATUS_ERROR, ...(message !== undefined && { message }) });
   }
   span.end();
 }
