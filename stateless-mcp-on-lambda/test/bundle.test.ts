@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
-import { startJwtIssuer, strayKey, type JwtIssuer } from '../../shared/test-support/jwt-issuer';
+import { startJwtIssuer, strayKey } from '../../shared/test-support/jwt-issuer';
 import { esbuildOptions, invokerOptions } from '../infra/bundling';
 import { HOST, json, modernHeaders, modernMeta, restEvent, rpc } from './support/events';
 
@@ -67,25 +67,9 @@ describe('the bundle the stack ships', () => {
     const [done] = invoke([call({ requestState: question.requestState, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } })]);
     expect(JSON.parse(done.body).result.content).toEqual([{ type: 'text', text: 'Done: "ship it" was confirmed.' }]);
   });
-});
-
-describe('authentication in the bundle', () => {
-  let dir: string;
-  let invoker: string;
-  let bundle: string;
-  let issuer: JwtIssuer;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mcp-lambda-auth-'));
-    invoker = join(dir, 'invoke.cjs');
-    bundle = join(dir, 'index.js');
-    [issuer] = await Promise.all([startJwtIssuer(), build(esbuildOptions(bundle)), build(invokerOptions(invoker))]);
-  });
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await issuer?.close();
-  });
 
   it('checks bearer tokens with aws-jwt-verify, which the bundle loads with the first token, not at cold start', async () => {
+    const issuer = await startJwtIssuer();
     const resource = `https://${HOST}/prod/mcp`;
     const auth = { MCP_AUTH: 'oauth', MCP_AUTH_ISSUER: issuer.issuer, MCP_AUTH_JWKS_URI: issuer.jwksUri, MCP_RESOURCE_URL: resource };
     const call = (authorization?: string) =>
@@ -96,7 +80,7 @@ describe('authentication in the bundle', () => {
     const stdout = await new Promise<string>((resolve, reject) => {
       const child = execFile(process.execPath, [invoker, bundle], { env: { ...env, ...auth }, encoding: 'utf8' }, (error, out) => (error ? reject(error) : resolve(out)));
       child.stdin!.end(JSON.stringify([call(), call(good), call(forged)]));
-    });
+    }).finally(() => issuer.close());
     const [missing, accepted, refused] = JSON.parse(stdout.trimEnd().split('\n').pop()!);
     expect(missing).toMatchObject({ statusCode: 401 });
     expect(accepted).toMatchObject({ statusCode: 200 });
