@@ -159,11 +159,16 @@ async function main() {
 
     const rate = (kind: Kind) => median(samples[kind].map((s) => s.rate)).toFixed(0).padStart(6);
     const cpu = (kind: Kind) => median(samples[kind].map((s) => s.cpuUs)).toFixed(0).padStart(5);
+    /** `kind` against `base` round by round (both measured in the same round), the median. */
+    const paired = (kind: Kind, base: Kind, compare: (sample: Sample, baseline: Sample) => number) => median(samples[kind].map((s, i) => compare(s, samples[base][i]!)));
+    const rateRatio = (s: Sample, b: Sample) => s.rate / b.rate;
+    const cpuUsRatio = (s: Sample, b: Sample) => s.cpuUs / b.cpuUs;
+    const cpuUsAdded = (s: Sample, b: Sample) => s.cpuUs - b.cpuUs;
     console.log(`Node ${process.version}, NODE_OPTIONS="${nodeOptions}", ${connections} connections, ${rounds} rounds of ${seconds} s each, medians`);
     console.log(`${'bare Express, fixed JSON'.padEnd(31)}${rate('bare')} req/s  ${cpu('bare')} µs CPU/req`);
     for (const figure of figures) {
-      const ratio = median(samples[figure].map((s, i) => s.rate / samples.bare[i]!.rate));
-      const cpuRatio = median(samples[figure].map((s, i) => s.cpuUs / samples.bare[i]!.cpuUs));
+      const ratio = paired(figure, 'bare', rateRatio);
+      const cpuRatio = paired(figure, 'bare', cpuUsRatio);
       const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
       console.log(
         `MCP ${labels[figure]}  ${rate(figure)} req/s  ${cpu(figure)} µs CPU/req   ` +
@@ -173,23 +178,23 @@ async function main() {
     }
     for (const figure of figures) {
       const floor = floors[figure];
-      const ratio = median(samples[floor].map((s, i) => s.rate / samples.bare[i]!.rate));
-      const cpuRatio = median(samples[floor].map((s, i) => s.cpuUs / samples.bare[i]!.cpuUs));
-      const ours = median(samples[figure].map((s, i) => s.rate / samples[floor][i]!.rate));
+      const ratio = paired(floor, 'bare', rateRatio);
+      const cpuRatio = paired(floor, 'bare', cpuUsRatio);
+      const ours = paired(figure, floor, rateRatio);
       console.log(
         `  the SDK's floor, ${labels[figure]} ${rate(floor)} req/s  ${cpu(floor)} µs CPU/req   ${ratio.toFixed(2)}x bare, CPU/req ${cpuRatio.toFixed(2)}x bare's; this server ${ours.toFixed(2)}x the floor`,
       );
     }
     for (const era of ['legacy', 'modern'] as const) {
       const authed = `${era}-auth` as const;
-      const ratio = median(samples[authed].map((s, i) => s.rate / samples[era][i]!.rate));
-      const extraCpu = median(samples[authed].map((s, i) => s.cpuUs - samples[era][i]!.cpuUs));
+      const ratio = paired(authed, era, rateRatio);
+      const extraCpu = paired(authed, era, cpuUsAdded);
       console.log(`  echo with a token checked, ${era.padEnd(7)} ${rate(authed)} req/s  ${cpu(authed)} µs CPU/req   ${ratio.toFixed(2)}x auth off, +${extraCpu.toFixed(0)} µs CPU/req`);
     }
     for (const era of ['legacy', 'modern'] as const) {
       const observed = `${era}-metrics` as const;
-      const ratio = median(samples[observed].map((s, i) => s.rate / samples[era][i]!.rate));
-      const extraCpu = median(samples[observed].map((s, i) => s.cpuUs - samples[era][i]!.cpuUs));
+      const ratio = paired(observed, era, rateRatio);
+      const extraCpu = paired(observed, era, cpuUsAdded);
       console.log(`  echo with metrics on (EMF), ${era.padEnd(7)} ${rate(observed)} req/s  ${cpu(observed)} µs CPU/req   ${ratio.toFixed(2)}x metrics off, +${extraCpu.toFixed(0)} µs CPU/req   target >= 0.95x`);
     }
     console.log(`JWKS fetches by the server with auth on: ${issuer.fetches.jwks} (once per process)`);
